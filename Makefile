@@ -6,7 +6,7 @@ BIN           := bin/otelcol-diagnostics
 TOOLS         := $(CURDIR)/bin/tools
 TELEMETRYGEN  := $(TOOLS)/telemetrygen
 OCB           := $(GO) run go.opentelemetry.io/collector/cmd/builder@$(COLLECTOR_V0)
-GOLANGCI      := $(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_V)
+GOLANGCI      := $(TOOLS)/golangci-lint
 TEST_TIMEOUT  ?= 30m
 BENCH         ?= .
 BENCHTIME     ?= 1s
@@ -50,8 +50,11 @@ unit:
 	$(GO) test -count=1 ./...
 
 ## lint: golangci-lint v2, pinned, from the module proxy
-lint:
+lint: $(GOLANGCI)
 	$(GOLANGCI) run ./...
+
+$(GOLANGCI):
+	GOBIN=$(TOOLS) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_V)
 
 ## generate: mdatagen output and the ocb-generated cmd/
 generate:
