@@ -42,6 +42,7 @@ $(TELEMETRYGEN):
 
 ## test: unit, integration and end-to-end tests against real services
 test: test-deps services build tools
+	$(GO) vet ./...
 	OTELCOL_BINARY=$(CURDIR)/$(BIN) TELEMETRYGEN=$(TELEMETRYGEN) \
 		$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
