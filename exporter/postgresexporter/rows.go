@@ -1,0 +1,405 @@
+package postgresexporter
+
+import (
+	"encoding/hex"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Table names (unqualified; the exporter qualifies them with the configured schema).
+const (
+	tableResources         = "resources"
+	tableScopes            = "scopes"
+	tableSeries            = "metric_series"
+	tablePoints            = "metric_points"
+	tableHistograms        = "metric_histogram_points"
+	tableExpHistograms     = "metric_exp_histogram_points"
+	tableSummaries         = "metric_summary_points"
+	tableSpans             = "spans"
+	tableLogs              = "logs"
+	metricTypeGauge        = "gauge"
+	metricTypeSum          = "sum"
+	metricTypeHistogram    = "histogram"
+	metricTypeExpHistogram = "exponential_histogram"
+	metricTypeSummary      = "summary"
+)
+
+// COPY column orders. They are read-only: the DDL, the COPY calls and the
+// CopyFromSource implementations below all follow them.
+//
+// NULL is written only where noted in the row types: start_time and
+// observed_time when the OTLP timestamp is 0; int_value for double points;
+// sum/min/max when the point does not carry them; exemplars when there are
+// none; logs.body when the body is empty. Every other column is always set.
+var (
+	resourceColumns = []string{"resource_id", "service_name", "attributes", "schema_url"}
+	scopeColumns    = []string{"scope_id", "name", "version", "attributes", "schema_url"}
+	seriesColumns   = []string{
+		"series_id", "metric_name", "service_name", "description", "unit", "type",
+		"temporality", "is_monotonic", "attributes", "resource_id", "scope_id",
+	}
+	pointColumns = []string{
+		"series_id", "time", "start_time", "value", "int_value", "flags", "exemplars",
+	}
+	histogramColumns = []string{
+		"series_id", "time", "start_time", "count", "sum", "min", "max",
+		"explicit_bounds", "bucket_counts", "flags", "exemplars",
+	}
+	expHistogramColumns = []string{
+		"series_id", "time", "start_time", "count", "sum", "min", "max",
+		"scale", "zero_count", "zero_threshold",
+		"positive_offset", "positive_bucket_counts", "negative_offset", "negative_bucket_counts",
+		"flags", "exemplars",
+	}
+	summaryColumns = []string{
+		"series_id", "time", "start_time", "count", "sum", "quantiles", "quantile_values", "flags",
+	}
+	spanColumns = []string{
+		"trace_id", "span_id", "parent_span_id", "trace_state", "service_name", "span_name",
+		"span_kind", "start_time", "end_time", "duration", "status_code", "status_message",
+		"attributes", "events", "links", "resource_id", "scope_id",
+	}
+	logColumns = []string{
+		"time", "observed_time", "trace_id", "span_id", "flags", "severity_number",
+		"severity_text", "service_name", "body", "attributes", "event_name",
+		"resource_id", "scope_id",
+	}
+)
+
+// resourceRow is one row of resources. Attributes is a JSON object.
+type resourceRow struct {
+	ID          int64
+	ServiceName string
+	Attributes  []byte
+	SchemaURL   string
+}
+
+// scopeRow is one row of scopes.
+type scopeRow struct {
+	ID         int64
+	Name       string
+	Version    string
+	Attributes []byte
+	SchemaURL  string
+}
+
+// seriesRow is one row of metric_series.
+type seriesRow struct {
+	ID          int64
+	MetricName  string
+	ServiceName string
+	Description string
+	Unit        string
+	Type        string // gauge | sum | histogram | exponential_histogram | summary
+	Temporality string // cumulative | delta | unspecified
+	IsMonotonic bool
+	Attributes  []byte
+	ResourceID  int64
+	ScopeID     int64
+}
+
+// optFloat is a float8 column that is NULL when !Valid.
+type optFloat struct {
+	V     float64
+	Valid bool
+}
+
+func (o optFloat) value() any {
+	if !o.Valid {
+		return nil
+	}
+	return o.V
+}
+
+// pointRow is one row of metric_points (gauge and sum points).
+// IntValue is set (HasInt) for int points: the exact value, beside Value as float8.
+// A zero StartTime is written as NULL; Exemplars nil is NULL.
+type pointRow struct {
+	SeriesID  int64
+	Time      time.Time
+	StartTime time.Time
+	Value     float64
+	IntValue  int64
+	HasInt    bool
+	Flags     int32
+	Exemplars []byte
+}
+
+// histogramRow is one row of metric_histogram_points.
+type histogramRow struct {
+	SeriesID       int64
+	Time           time.Time
+	StartTime      time.Time
+	Count          int64
+	Sum            optFloat
+	Min            optFloat
+	Max            optFloat
+	ExplicitBounds []float64
+	BucketCounts   []int64
+	Flags          int32
+	Exemplars      []byte
+}
+
+// expHistogramRow is one row of metric_exp_histogram_points.
+type expHistogramRow struct {
+	SeriesID             int64
+	Time                 time.Time
+	StartTime            time.Time
+	Count                int64
+	Sum                  optFloat
+	Min                  optFloat
+	Max                  optFloat
+	Scale                int32
+	ZeroCount            int64
+	ZeroThreshold        float64
+	PositiveOffset       int32
+	PositiveBucketCounts []int64
+	NegativeOffset       int32
+	NegativeBucketCounts []int64
+	Flags                int32
+	Exemplars            []byte
+}
+
+// summaryRow is one row of metric_summary_points.
+type summaryRow struct {
+	SeriesID       int64
+	Time           time.Time
+	StartTime      time.Time
+	Count          int64
+	Sum            float64
+	Quantiles      []float64
+	QuantileValues []float64
+	Flags          int32
+}
+
+// spanRow is one row of spans. The ids are written as lowercase hex text,
+// empty ('') when the id is all zeros (e.g. parent_span_id of a root span).
+type spanRow struct {
+	TraceID       [16]byte
+	SpanID        [8]byte
+	ParentSpanID  [8]byte
+	TraceState    string
+	ServiceName   string
+	SpanName      string
+	SpanKind      string // Unspecified | Internal | Server | Client | Producer | Consumer
+	StartTime     time.Time
+	EndTime       time.Time
+	Duration      int64 // nanoseconds, end - start as sent
+	StatusCode    string // Unset | Ok | Error
+	StatusMessage string
+	Attributes    []byte
+	Events        []byte // JSON array of {time, name, attributes}
+	Links         []byte // JSON array of {trace_id, span_id, trace_state, attributes}
+	ResourceID    int64
+	ScopeID       int64
+}
+
+// logRow is one row of logs. Time is the record's timestamp, or its observed
+// timestamp when the former is 0. Body nil is NULL (empty body).
+type logRow struct {
+	Time           time.Time
+	ObservedTime   time.Time
+	TraceID        [16]byte
+	SpanID         [8]byte
+	Flags          int32
+	SeverityNumber int32
+	SeverityText   string
+	ServiceName    string
+	Body           []byte
+	Attributes     []byte
+	EventName      string
+	ResourceID     int64
+	ScopeID        int64
+}
+
+// rowSet holds one push's rows, table by table. Dimension rows are deduplicated within the push.
+type rowSet struct {
+	Resources     []resourceRow
+	Scopes        []scopeRow
+	Series        []seriesRow
+	Points        []pointRow
+	Histograms    []histogramRow
+	ExpHistograms []expHistogramRow
+	Summaries     []summaryRow
+	Spans         []spanRow
+	Logs          []logRow
+}
+
+// copyTable is one table's rows ready for pgx CopyFrom.
+type copyTable struct {
+	Table   string   // unqualified table name, e.g. "metric_points"
+	Columns []string // COPY column order
+	Rows    int
+	Source  pgx.CopyFromSource
+}
+
+// dimensions returns the non-empty dimension tables: resources, scopes, metric_series.
+func (r *rowSet) dimensions() []copyTable {
+	var out []copyTable
+	out = appendTable(out, tableResources, resourceColumns, r.Resources, encodeResource)
+	out = appendTable(out, tableScopes, scopeColumns, r.Scopes, encodeScope)
+	out = appendTable(out, tableSeries, seriesColumns, r.Series, encodeSeries)
+	return out
+}
+
+// facts returns the non-empty point, span and log tables.
+func (r *rowSet) facts() []copyTable {
+	var out []copyTable
+	out = appendTable(out, tablePoints, pointColumns, r.Points, encodePoint)
+	out = appendTable(out, tableHistograms, histogramColumns, r.Histograms, encodeHistogram)
+	out = appendTable(out, tableExpHistograms, expHistogramColumns, r.ExpHistograms, encodeExpHistogram)
+	out = appendTable(out, tableSummaries, summaryColumns, r.Summaries, encodeSummary)
+	if len(r.Spans) > 0 {
+		s := &spanSource{}
+		s.rows = r.Spans
+		s.vals = make([]any, len(spanColumns))
+		out = append(out, copyTable{Table: tableSpans, Columns: spanColumns, Rows: len(r.Spans), Source: s})
+	}
+	if len(r.Logs) > 0 {
+		s := &logSource{}
+		s.rows = r.Logs
+		s.vals = make([]any, len(logColumns))
+		out = append(out, copyTable{Table: tableLogs, Columns: logColumns, Rows: len(r.Logs), Source: s})
+	}
+	return out
+}
+
+func appendTable[T any](out []copyTable, table string, cols []string, rows []T, enc func(*T, []any)) []copyTable {
+	if len(rows) == 0 {
+		return out
+	}
+	src := &sliceSource[T]{rows: rows, vals: make([]any, len(cols)), enc: enc}
+	return append(out, copyTable{Table: table, Columns: cols, Rows: len(rows), Source: src})
+}
+
+// sliceSource is a pgx.CopyFromSource over a typed slice with one reused []any.
+// pgx encodes the values of a row before it calls Next again, so reuse is safe.
+type sliceSource[T any] struct {
+	rows []T
+	i    int
+	vals []any
+	enc  func(*T, []any)
+}
+
+func (s *sliceSource[T]) Next() bool {
+	if s.i >= len(s.rows) {
+		return false
+	}
+	s.i++
+	return true
+}
+
+func (s *sliceSource[T]) Values() ([]any, error) {
+	s.enc(&s.rows[s.i-1], s.vals)
+	return s.vals, nil
+}
+
+func (*sliceSource[T]) Err() error { return nil }
+
+// nullTime maps the zero time.Time (an OTLP timestamp of 0 for optional times) to NULL.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+// nullJSON maps a nil document to NULL. A typed nil []byte would also be NULL in
+// pgx, but an untyped nil skips encoding altogether.
+func nullJSON(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
+}
+
+func encodeResource(r *resourceRow, v []any) {
+	v[0], v[1], v[2], v[3] = r.ID, r.ServiceName, r.Attributes, r.SchemaURL
+}
+
+func encodeScope(r *scopeRow, v []any) {
+	v[0], v[1], v[2], v[3], v[4] = r.ID, r.Name, r.Version, r.Attributes, r.SchemaURL
+}
+
+func encodeSeries(r *seriesRow, v []any) {
+	v[0], v[1], v[2], v[3], v[4], v[5] = r.ID, r.MetricName, r.ServiceName, r.Description, r.Unit, r.Type
+	v[6], v[7], v[8], v[9], v[10] = r.Temporality, r.IsMonotonic, r.Attributes, r.ResourceID, r.ScopeID
+}
+
+func encodePoint(r *pointRow, v []any) {
+	v[0], v[1], v[2], v[3] = r.SeriesID, r.Time, nullTime(r.StartTime), r.Value
+	if r.HasInt {
+		v[4] = r.IntValue
+	} else {
+		v[4] = nil
+	}
+	v[5], v[6] = r.Flags, nullJSON(r.Exemplars)
+}
+
+func encodeHistogram(r *histogramRow, v []any) {
+	v[0], v[1], v[2], v[3] = r.SeriesID, r.Time, nullTime(r.StartTime), r.Count
+	v[4], v[5], v[6] = r.Sum.value(), r.Min.value(), r.Max.value()
+	v[7], v[8], v[9], v[10] = r.ExplicitBounds, r.BucketCounts, r.Flags, nullJSON(r.Exemplars)
+}
+
+func encodeExpHistogram(r *expHistogramRow, v []any) {
+	v[0], v[1], v[2], v[3] = r.SeriesID, r.Time, nullTime(r.StartTime), r.Count
+	v[4], v[5], v[6] = r.Sum.value(), r.Min.value(), r.Max.value()
+	v[7], v[8], v[9] = r.Scale, r.ZeroCount, r.ZeroThreshold
+	v[10], v[11], v[12], v[13] = r.PositiveOffset, r.PositiveBucketCounts, r.NegativeOffset, r.NegativeBucketCounts
+	v[14], v[15] = r.Flags, nullJSON(r.Exemplars)
+}
+
+func encodeSummary(r *summaryRow, v []any) {
+	v[0], v[1], v[2], v[3] = r.SeriesID, r.Time, nullTime(r.StartTime), r.Count
+	v[4], v[5], v[6], v[7] = r.Sum, r.Quantiles, r.QuantileValues, r.Flags
+}
+
+// spanSource hex-encodes the ids into reused buffers at COPY time.
+type spanSource struct {
+	sliceSource[spanRow]
+	traceHex  [32]byte
+	spanHex   [16]byte
+	parentHex [16]byte
+}
+
+func (s *spanSource) Values() ([]any, error) {
+	r, v := &s.rows[s.i-1], s.vals
+	v[0] = hexID(s.traceHex[:], r.TraceID[:])
+	v[1] = hexID(s.spanHex[:], r.SpanID[:])
+	v[2] = hexID(s.parentHex[:], r.ParentSpanID[:])
+	v[3], v[4], v[5], v[6] = r.TraceState, r.ServiceName, r.SpanName, r.SpanKind
+	v[7], v[8], v[9], v[10], v[11] = r.StartTime, r.EndTime, r.Duration, r.StatusCode, r.StatusMessage
+	v[12], v[13], v[14], v[15], v[16] = r.Attributes, r.Events, r.Links, r.ResourceID, r.ScopeID
+	return v, nil
+}
+
+// logSource hex-encodes the ids into reused buffers at COPY time.
+type logSource struct {
+	sliceSource[logRow]
+	traceHex [32]byte
+	spanHex  [16]byte
+}
+
+func (s *logSource) Values() ([]any, error) {
+	r, v := &s.rows[s.i-1], s.vals
+	v[0], v[1] = r.Time, nullTime(r.ObservedTime)
+	v[2] = hexID(s.traceHex[:], r.TraceID[:])
+	v[3] = hexID(s.spanHex[:], r.SpanID[:])
+	v[4], v[5], v[6], v[7] = r.Flags, r.SeverityNumber, r.SeverityText, r.ServiceName
+	v[8], v[9], v[10], v[11], v[12] = nullJSON(r.Body), r.Attributes, r.EventName, r.ResourceID, r.ScopeID
+	return v, nil
+}
+
+// hexID writes id as lowercase hex into dst (2*len(id) bytes) and returns it,
+// or an empty text value when id is all zeros.
+func hexID(dst, id []byte) []byte {
+	for _, b := range id {
+		if b != 0 {
+			hex.Encode(dst, id)
+			return dst
+		}
+	}
+	return dst[:0]
+}
