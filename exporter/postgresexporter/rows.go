@@ -2,9 +2,11 @@ package postgresexporter
 
 import (
 	"encoding/hex"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
 // Table names (unqualified; the exporter qualifies them with the configured schema).
@@ -23,6 +25,7 @@ const (
 	metricTypeHistogram    = "histogram"
 	metricTypeExpHistogram = "exponential_histogram"
 	metricTypeSummary      = "summary"
+	serviceNameKey         = "service.name"
 )
 
 // COPY column orders. They are read-only: the DDL, the COPY calls and the
@@ -174,7 +177,7 @@ type summaryRow struct {
 }
 
 // spanRow is one row of spans. The ids are written as lowercase hex text,
-// empty ('') when the id is all zeros (e.g. parent_span_id of a root span).
+// empty (”) when the id is all zeros (e.g. parent_span_id of a root span).
 type spanRow struct {
 	TraceID       [16]byte
 	SpanID        [8]byte
@@ -185,7 +188,7 @@ type spanRow struct {
 	SpanKind      string // Unspecified | Internal | Server | Client | Producer | Consumer
 	StartTime     time.Time
 	EndTime       time.Time
-	Duration      int64 // nanoseconds, end - start as sent
+	Duration      int64  // nanoseconds, end - start as sent
 	StatusCode    string // Unset | Ok | Error
 	StatusMessage string
 	Attributes    []byte
@@ -402,4 +405,103 @@ func hexID(dst, id []byte) []byte {
 		}
 	}
 	return dst[:0]
+}
+
+// converter builds one rowSet. JSON documents and numeric arrays are carved out
+// of shared arenas (each row gets a capacity-capped sub-slice) so a push costs a
+// handful of allocations, not several per row.
+type converter struct {
+	rs        *rowSet
+	ids       idHasher
+	json      []byte
+	floats    []float64
+	ints      []int64
+	resources map[int64]struct{}
+	scopes    map[int64]struct{}
+	series    map[int64]struct{}
+}
+
+func newConverter(jsonBytes int) *converter {
+	return &converter{
+		rs:        &rowSet{},
+		json:      make([]byte, 0, jsonBytes),
+		resources: make(map[int64]struct{}),
+		scopes:    make(map[int64]struct{}),
+	}
+}
+
+// doc returns the JSON document written into the arena since start.
+func (c *converter) doc(start int) []byte {
+	return c.json[start:len(c.json):len(c.json)]
+}
+
+func (c *converter) jsonMap(m pcommon.Map) []byte {
+	start := len(c.json)
+	c.json = appendMapJSON(c.json, m)
+	return c.doc(start)
+}
+
+// resource returns the resource's id and service name, adding its row on first sight.
+func (c *converter) resource(res pcommon.Resource, schemaURL string) (int64, string) {
+	attrs := res.Attributes()
+	service := ""
+	if v, ok := attrs.Get(serviceNameKey); ok {
+		service = sanitize(v.AsString())
+	}
+	id := c.ids.resourceID(schemaURL, attrs)
+	if _, ok := c.resources[id]; !ok {
+		c.resources[id] = struct{}{}
+		c.rs.Resources = append(c.rs.Resources, resourceRow{
+			ID:          id,
+			ServiceName: service,
+			Attributes:  c.jsonMap(attrs),
+			SchemaURL:   sanitize(schemaURL),
+		})
+	}
+	return id, service
+}
+
+// scope returns the scope's id, adding its row on first sight.
+func (c *converter) scope(sc pcommon.InstrumentationScope, schemaURL string) int64 {
+	id := c.ids.scopeID(sc, schemaURL)
+	if _, ok := c.scopes[id]; !ok {
+		c.scopes[id] = struct{}{}
+		c.rs.Scopes = append(c.rs.Scopes, scopeRow{
+			ID:         id,
+			Name:       sanitize(sc.Name()),
+			Version:    sanitize(sc.Version()),
+			Attributes: c.jsonMap(sc.Attributes()),
+			SchemaURL:  sanitize(schemaURL),
+		})
+	}
+	return id
+}
+
+// Timestamps: timestamptz holds microseconds, so sub-microsecond digits are
+// truncated (not rounded). Timestamps beyond int64 nanoseconds (year 2262) are clamped.
+
+func toTime(ts pcommon.Timestamp) time.Time {
+	ns := clampInt64(uint64(ts))
+	return time.Unix(0, ns-ns%1000).UTC()
+}
+
+// toOptTime maps an OTLP timestamp of 0 (absent) to the zero time.Time, written as NULL.
+func toOptTime(ts pcommon.Timestamp) time.Time {
+	if ts == 0 {
+		return time.Time{}
+	}
+	return toTime(ts)
+}
+
+// clampInt64 stores a uint64 count in a bigint: values above math.MaxInt64 become math.MaxInt64.
+func clampInt64(u uint64) int64 {
+	if u > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(u)
+}
+
+// flags32 keeps the bit pattern of uint32 OTLP flags in an int column.
+func flags32(f uint32) int32 {
+	return int32(f) //nolint:gosec // bit pattern, not a quantity
 }
