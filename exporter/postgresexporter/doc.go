@@ -1,0 +1,7 @@
+// Package postgresexporter stores OpenTelemetry metrics, traces and logs in PostgreSQL, in a schema
+// made for Grafana's stock PostgreSQL data source: deduplicated resources, scopes and metric series,
+// narrow daily-partitioned point, span and log tables written with COPY, and the views v_metrics and
+// v_trace_spans.
+//
+//go:generate go run go.opentelemetry.io/collector/cmd/mdatagen@v0.150.0 metadata.yaml
+package postgresexporter // import "github.com/otelcol-diagnostics/otelcol-diagnostics/exporter/postgresexporter"

@@ -1,0 +1,170 @@
+package postgresexporter // import "github.com/otelcol-diagnostics/otelcol-diagnostics/exporter/postgresexporter"
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed sql/*.sql
+var migrationFS embed.FS
+
+// migration is one embedded sql/NNNN_name.sql file.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// advisoryLockClass is the first key of the two-key advisory lock taken while migrating or
+// maintaining partitions; the second key is hashtext(schema), so two exporters writing to
+// different schemas never wait for each other.
+const advisoryLockClass = 0x6f74656c // "otel"
+
+var errSchemaNotMigrated = errors.New("schema is missing or not migrated to this version (create_schema is false)")
+
+// loadMigrations returns the embedded migrations ordered by version.
+func loadMigrations(fsys fs.FS) ([]migration, error) {
+	names, err := fs.Glob(fsys, "sql/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]migration, 0, len(names))
+	seen := map[int]string{}
+	for _, n := range names {
+		base := path.Base(n)
+		num, rest, ok := strings.Cut(strings.TrimSuffix(base, ".sql"), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", base)
+		}
+		if prev, dup := seen[v]; dup {
+			return nil, fmt.Errorf("migrations %s and %s share version %d", prev, base, v)
+		}
+		seen[v] = base
+		b, err := fs.ReadFile(fsys, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: v, name: rest, sql: string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out, nil
+}
+
+// migrate brings schema up to the newest embedded migration. It holds a session advisory lock for
+// the whole run, so collectors starting together migrate one after the other, and each migration
+// runs in its own transaction together with its schema_migrations row: a migration is applied
+// entirely, exactly once.
+func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, migrations []migration) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection: %w", err)
+	}
+	defer conn.Release()
+
+	if _, err = conn.Exec(ctx, "SELECT pg_advisory_lock($1, hashtext($2))", advisoryLockClass, schema); err != nil {
+		return fmt.Errorf("take migration lock: %w", err)
+	}
+	defer func() {
+		// A failed unlock leaves the lock to the session's end; the connection is then unusable
+		// anyway, so it is closed rather than returned to the pool.
+		if _, uerr := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, hashtext($2))", advisoryLockClass, schema); uerr != nil {
+			_ = conn.Conn().Close(context.WithoutCancel(ctx))
+		}
+	}()
+
+	qs := pgx.Identifier{schema}.Sanitize()
+	// CREATE SCHEMA IF NOT EXISTS would still need the CREATE privilege on the database, which a
+	// user given a prepared schema may lack: create it only when it is missing.
+	var schemaExists bool
+	if err = conn.QueryRow(ctx, "SELECT to_regnamespace($1) IS NOT NULL", qs).Scan(&schemaExists); err != nil {
+		return fmt.Errorf("look up schema: %w", err)
+	}
+	if !schemaExists {
+		if _, err = conn.Exec(ctx, "CREATE SCHEMA "+qs); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+	}
+	if _, err = conn.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+pgx.Identifier{schema, "schema_migrations"}.Sanitize()+
+		` (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	applied, err := appliedVersions(ctx, conn.Conn(), schema)
+	if err != nil {
+		return err
+	}
+	for _, m := range migrations {
+		if applied[m.version] {
+			continue
+		}
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			// The migration files name no schema: search_path makes them land in ours.
+			if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", qs); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, "INSERT INTO "+pgx.Identifier{schema, "schema_migrations"}.Sanitize()+
+				" (version, name) VALUES ($1, $2)", m.version, m.name)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("apply migration %04d_%s: %w", m.version, m.name, err)
+		}
+	}
+	return nil
+}
+
+// checkMigrated verifies, without changing anything, that schema holds every embedded migration.
+func checkMigrated(ctx context.Context, pool *pgxpool.Pool, schema string, migrations []migration) error {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("acquire connection: %w", err)
+	}
+	defer conn.Release()
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL",
+		pgx.Identifier{schema, "schema_migrations"}.Sanitize()).Scan(&exists); err != nil {
+		return fmt.Errorf("look up schema_migrations: %w", err)
+	}
+	if !exists {
+		return errSchemaNotMigrated
+	}
+	applied, err := appliedVersions(ctx, conn.Conn(), schema)
+	if err != nil {
+		return err
+	}
+	for _, m := range migrations {
+		if !applied[m.version] {
+			return fmt.Errorf("%w: migration %04d_%s not applied", errSchemaNotMigrated, m.version, m.name)
+		}
+	}
+	return nil
+}
+
+func appliedVersions(ctx context.Context, conn *pgx.Conn, schema string) (map[int]bool, error) {
+	rows, err := conn.Query(ctx, "SELECT version FROM "+pgx.Identifier{schema, "schema_migrations"}.Sanitize())
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	out := make(map[int]bool, len(versions))
+	for _, v := range versions {
+		out[int(v)] = true
+	}
+	return out, nil
+}
