@@ -138,7 +138,6 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() bool, msg strin
 	}
 }
 
-
 type syncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
