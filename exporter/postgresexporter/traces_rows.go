@@ -21,7 +21,8 @@ func statusCodeName(c ptrace.StatusCode) string {
 // tracesToRows converts td into one spans row per span (plus its resource and
 // scope rows). Events and links become JSON arrays ('[]' when there are none):
 // events as {"time", "name", "attributes"}, links as
-// {"trace_id", "span_id", "trace_state", "attributes"}. Dropped counts are not stored.
+// {"trace_id", "span_id", "trace_state", "attributes"}. JSON times are RFC 3339 in
+// UTC, truncated to microseconds like the time columns. Dropped counts are not stored.
 func tracesToRows(td ptrace.Traces) *rowSet {
 	n := td.SpanCount()
 	c := newConverter(n * 128)
