@@ -54,7 +54,7 @@ func (c *converter) body(v pcommon.Value) []byte {
 	if v.Type() == pcommon.ValueTypeEmpty {
 		return nil
 	}
-	start := len(c.json)
+	start := c.docStart()
 	c.json = appendValueJSON(c.json, v)
 	return c.doc(start)
 }

@@ -35,8 +35,13 @@ func metricsToRows(md pmetric.Metrics) *rowSet {
 		}
 	}
 
-	c := newConverter(0)
-	c.series = make(map[int64]struct{})
+	n := nPoints + nHist + nExp + nSum
+	// Sized for the worst case (every point its own series), capped so a push
+	// of many points of few series does not over-allocate much.
+	guess := min(n, 4096)
+	c := newConverter(guess * 64)
+	c.series = make(map[int64]struct{}, guess)
+	c.rs.Series = make([]seriesRow, 0, guess)
 	rs := c.rs
 	rs.Points = make([]pointRow, 0, nPoints)
 	rs.Histograms = make([]histogramRow, 0, nHist)
@@ -216,6 +221,7 @@ func (mc *metricConverter) summaryPoints(dps pmetric.SummaryDataPointSlice) {
 	for i := range dps.Len() {
 		dp := dps.At(i)
 		qs := dp.QuantileValues()
+		mc.floatRoom(2 * qs.Len())
 		start := len(mc.floats)
 		for j := range qs.Len() {
 			mc.floats = append(mc.floats, qs.At(j).Quantile())
@@ -246,6 +252,7 @@ func nonNil[T any](s []T) []T {
 }
 
 func (mc *metricConverter) floatArray(fs pcommon.Float64Slice) []float64 {
+	mc.floatRoom(fs.Len())
 	start := len(mc.floats)
 	for _, f := range fs.All() {
 		mc.floats = append(mc.floats, f)
@@ -256,6 +263,7 @@ func (mc *metricConverter) floatArray(fs pcommon.Float64Slice) []float64 {
 
 // countArray stores uint64 counts as int8[], clamping values above math.MaxInt64.
 func (mc *metricConverter) countArray(us pcommon.UInt64Slice) []int64 {
+	mc.intRoom(us.Len())
 	start := len(mc.ints)
 	for _, u := range us.All() {
 		mc.ints = append(mc.ints, clampInt64(u))
@@ -271,7 +279,7 @@ func (mc *metricConverter) exemplars(es pmetric.ExemplarSlice) []byte {
 	if es.Len() == 0 {
 		return nil
 	}
-	start := len(mc.json)
+	start := mc.docStart()
 	b := append(mc.json, '[')
 	var hexBuf [32]byte
 	for i := range es.Len() {

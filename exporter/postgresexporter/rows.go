@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
@@ -106,13 +107,6 @@ type seriesRow struct {
 type optFloat struct {
 	V     float64
 	Valid bool
-}
-
-func (o optFloat) value() any {
-	if !o.Valid {
-		return nil
-	}
-	return o.V
 }
 
 // pointRow is one row of metric_points (gauge and sum points).
@@ -300,12 +294,60 @@ func (s *sliceSource[T]) Values() ([]any, error) {
 
 func (*sliceSource[T]) Err() error { return nil }
 
-// nullTime maps the zero time.Time (an OTLP timestamp of 0 for optional times) to NULL.
-func nullTime(t time.Time) any {
-	if t.IsZero() {
+// Values are handed to pgx as pointers into the row, converted to the adapter
+// types below. pgx's codecs accept them through their Valuer interfaces without
+// reflection, so a field is encoded in place: no boxing allocation per value,
+// which would otherwise be the bulk of the conversion's garbage. Rows must not
+// move while a source is being read (they do not: the slices are never appended
+// to after conversion).
+type (
+	pgInt8   int64
+	pgInt4   int32
+	pgFloat8 float64
+	pgBool   bool
+	pgText   string
+	pgTime   time.Time
+)
+
+func (p *pgInt8) Int64Value() (pgtype.Int8, error) {
+	return pgtype.Int8{Int64: int64(*p), Valid: true}, nil
+}
+func (p *pgInt4) Int64Value() (pgtype.Int8, error) {
+	return pgtype.Int8{Int64: int64(*p), Valid: true}, nil
+}
+func (p *pgFloat8) Float64Value() (pgtype.Float8, error) {
+	return pgtype.Float8{Float64: float64(*p), Valid: true}, nil
+}
+func (p *pgBool) BoolValue() (pgtype.Bool, error) {
+	return pgtype.Bool{Bool: bool(*p), Valid: true}, nil
+}
+func (p *pgText) TextValue() (pgtype.Text, error) {
+	return pgtype.Text{String: string(*p), Valid: true}, nil
+}
+func (p *pgTime) TimestamptzValue() (pgtype.Timestamptz, error) {
+	return pgtype.Timestamptz{Time: time.Time(*p), Valid: true}, nil
+}
+
+func i8(p *int64) any     { return (*pgInt8)(p) }
+func i4(p *int32) any     { return (*pgInt4)(p) }
+func f8(p *float64) any   { return (*pgFloat8)(p) }
+func boolean(p *bool) any { return (*pgBool)(p) }
+func text(p *string) any  { return (*pgText)(p) }
+func ts(p *time.Time) any { return (*pgTime)(p) }
+
+// optTS maps the zero time.Time (an OTLP timestamp of 0 for optional times) to NULL.
+func optTS(p *time.Time) any {
+	if p.IsZero() {
 		return nil
 	}
-	return t
+	return (*pgTime)(p)
+}
+
+func optF8(o *optFloat) any {
+	if !o.Valid {
+		return nil
+	}
+	return (*pgFloat8)(&o.V)
 }
 
 // nullJSON maps a nil document to NULL. A typed nil []byte would also be NULL in
@@ -318,45 +360,47 @@ func nullJSON(b []byte) any {
 }
 
 func encodeResource(r *resourceRow, v []any) {
-	v[0], v[1], v[2], v[3] = r.ID, r.ServiceName, r.Attributes, r.SchemaURL
+	v[0], v[1], v[2], v[3] = i8(&r.ID), text(&r.ServiceName), r.Attributes, text(&r.SchemaURL)
 }
 
 func encodeScope(r *scopeRow, v []any) {
-	v[0], v[1], v[2], v[3], v[4] = r.ID, r.Name, r.Version, r.Attributes, r.SchemaURL
+	v[0], v[1], v[2], v[3], v[4] = i8(&r.ID), text(&r.Name), text(&r.Version), r.Attributes, text(&r.SchemaURL)
 }
 
 func encodeSeries(r *seriesRow, v []any) {
-	v[0], v[1], v[2], v[3], v[4], v[5] = r.ID, r.MetricName, r.ServiceName, r.Description, r.Unit, r.Type
-	v[6], v[7], v[8], v[9], v[10] = r.Temporality, r.IsMonotonic, r.Attributes, r.ResourceID, r.ScopeID
+	v[0], v[1], v[2], v[3] = i8(&r.ID), text(&r.MetricName), text(&r.ServiceName), text(&r.Description)
+	v[4], v[5], v[6], v[7] = text(&r.Unit), text(&r.Type), text(&r.Temporality), boolean(&r.IsMonotonic)
+	v[8], v[9], v[10] = r.Attributes, i8(&r.ResourceID), i8(&r.ScopeID)
 }
 
 func encodePoint(r *pointRow, v []any) {
-	v[0], v[1], v[2], v[3] = r.SeriesID, r.Time, nullTime(r.StartTime), r.Value
+	v[0], v[1], v[2], v[3] = i8(&r.SeriesID), ts(&r.Time), optTS(&r.StartTime), f8(&r.Value)
 	if r.HasInt {
-		v[4] = r.IntValue
+		v[4] = i8(&r.IntValue)
 	} else {
 		v[4] = nil
 	}
-	v[5], v[6] = r.Flags, nullJSON(r.Exemplars)
+	v[5], v[6] = i4(&r.Flags), nullJSON(r.Exemplars)
 }
 
 func encodeHistogram(r *histogramRow, v []any) {
-	v[0], v[1], v[2], v[3] = r.SeriesID, r.Time, nullTime(r.StartTime), r.Count
-	v[4], v[5], v[6] = r.Sum.value(), r.Min.value(), r.Max.value()
-	v[7], v[8], v[9], v[10] = r.ExplicitBounds, r.BucketCounts, r.Flags, nullJSON(r.Exemplars)
+	v[0], v[1], v[2], v[3] = i8(&r.SeriesID), ts(&r.Time), optTS(&r.StartTime), i8(&r.Count)
+	v[4], v[5], v[6] = optF8(&r.Sum), optF8(&r.Min), optF8(&r.Max)
+	v[7], v[8], v[9], v[10] = r.ExplicitBounds, r.BucketCounts, i4(&r.Flags), nullJSON(r.Exemplars)
 }
 
 func encodeExpHistogram(r *expHistogramRow, v []any) {
-	v[0], v[1], v[2], v[3] = r.SeriesID, r.Time, nullTime(r.StartTime), r.Count
-	v[4], v[5], v[6] = r.Sum.value(), r.Min.value(), r.Max.value()
-	v[7], v[8], v[9] = r.Scale, r.ZeroCount, r.ZeroThreshold
-	v[10], v[11], v[12], v[13] = r.PositiveOffset, r.PositiveBucketCounts, r.NegativeOffset, r.NegativeBucketCounts
-	v[14], v[15] = r.Flags, nullJSON(r.Exemplars)
+	v[0], v[1], v[2], v[3] = i8(&r.SeriesID), ts(&r.Time), optTS(&r.StartTime), i8(&r.Count)
+	v[4], v[5], v[6] = optF8(&r.Sum), optF8(&r.Min), optF8(&r.Max)
+	v[7], v[8], v[9] = i4(&r.Scale), i8(&r.ZeroCount), f8(&r.ZeroThreshold)
+	v[10], v[11] = i4(&r.PositiveOffset), r.PositiveBucketCounts
+	v[12], v[13] = i4(&r.NegativeOffset), r.NegativeBucketCounts
+	v[14], v[15] = i4(&r.Flags), nullJSON(r.Exemplars)
 }
 
 func encodeSummary(r *summaryRow, v []any) {
-	v[0], v[1], v[2], v[3] = r.SeriesID, r.Time, nullTime(r.StartTime), r.Count
-	v[4], v[5], v[6], v[7] = r.Sum, r.Quantiles, r.QuantileValues, r.Flags
+	v[0], v[1], v[2], v[3] = i8(&r.SeriesID), ts(&r.Time), optTS(&r.StartTime), i8(&r.Count)
+	v[4], v[5], v[6], v[7] = f8(&r.Sum), r.Quantiles, r.QuantileValues, i4(&r.Flags)
 }
 
 // spanSource hex-encodes the ids into reused buffers at COPY time.
@@ -372,9 +416,10 @@ func (s *spanSource) Values() ([]any, error) {
 	v[0] = hexID(s.traceHex[:], r.TraceID[:])
 	v[1] = hexID(s.spanHex[:], r.SpanID[:])
 	v[2] = hexID(s.parentHex[:], r.ParentSpanID[:])
-	v[3], v[4], v[5], v[6] = r.TraceState, r.ServiceName, r.SpanName, r.SpanKind
-	v[7], v[8], v[9], v[10], v[11] = r.StartTime, r.EndTime, r.Duration, r.StatusCode, r.StatusMessage
-	v[12], v[13], v[14], v[15], v[16] = r.Attributes, r.Events, r.Links, r.ResourceID, r.ScopeID
+	v[3], v[4], v[5], v[6] = text(&r.TraceState), text(&r.ServiceName), text(&r.SpanName), text(&r.SpanKind)
+	v[7], v[8], v[9] = ts(&r.StartTime), ts(&r.EndTime), i8(&r.Duration)
+	v[10], v[11] = text(&r.StatusCode), text(&r.StatusMessage)
+	v[12], v[13], v[14], v[15], v[16] = r.Attributes, r.Events, r.Links, i8(&r.ResourceID), i8(&r.ScopeID)
 	return v, nil
 }
 
@@ -387,11 +432,12 @@ type logSource struct {
 
 func (s *logSource) Values() ([]any, error) {
 	r, v := &s.rows[s.i-1], s.vals
-	v[0], v[1] = r.Time, nullTime(r.ObservedTime)
+	v[0], v[1] = ts(&r.Time), optTS(&r.ObservedTime)
 	v[2] = hexID(s.traceHex[:], r.TraceID[:])
 	v[3] = hexID(s.spanHex[:], r.SpanID[:])
-	v[4], v[5], v[6], v[7] = r.Flags, r.SeverityNumber, r.SeverityText, r.ServiceName
-	v[8], v[9], v[10], v[11], v[12] = nullJSON(r.Body), r.Attributes, r.EventName, r.ResourceID, r.ScopeID
+	v[4], v[5], v[6], v[7] = i4(&r.Flags), i4(&r.SeverityNumber), text(&r.SeverityText), text(&r.ServiceName)
+	v[8], v[9], v[10] = nullJSON(r.Body), r.Attributes, text(&r.EventName)
+	v[11], v[12] = i8(&r.ResourceID), i8(&r.ScopeID)
 	return v, nil
 }
 
@@ -408,12 +454,14 @@ func hexID(dst, id []byte) []byte {
 }
 
 // converter builds one rowSet. JSON documents and numeric arrays are carved out
-// of shared arenas (each row gets a capacity-capped sub-slice) so a push costs a
-// handful of allocations, not several per row.
+// of chunked arenas (each row gets a capacity-capped sub-slice), so a push costs
+// a handful of allocations, not several per row, and nothing is copied when an
+// arena fills up: a new chunk is started and the old one stays with its rows.
 type converter struct {
 	rs        *rowSet
 	ids       idHasher
 	json      []byte
+	jsonChunk int
 	floats    []float64
 	ints      []int64
 	resources map[int64]struct{}
@@ -421,13 +469,30 @@ type converter struct {
 	series    map[int64]struct{}
 }
 
+const (
+	maxJSONChunk  = 64 << 10 // bytes
+	minJSONRoom   = 1 << 10  // start a new chunk below this much room; larger documents grow the chunk
+	numberChunk   = 4 << 10  // elements
+	minFirstChunk = 4 << 10
+)
+
+// newConverter returns a converter whose first JSON chunk holds about jsonBytes.
 func newConverter(jsonBytes int) *converter {
 	return &converter{
 		rs:        &rowSet{},
-		json:      make([]byte, 0, jsonBytes),
+		jsonChunk: min(max(jsonBytes, minFirstChunk), maxJSONChunk),
 		resources: make(map[int64]struct{}),
 		scopes:    make(map[int64]struct{}),
 	}
+}
+
+// docStart makes room for a JSON document and returns its start offset.
+func (c *converter) docStart() int {
+	if cap(c.json)-len(c.json) < minJSONRoom {
+		c.json = make([]byte, 0, c.jsonChunk)
+		c.jsonChunk = maxJSONChunk
+	}
+	return len(c.json)
 }
 
 // doc returns the JSON document written into the arena since start.
@@ -435,8 +500,21 @@ func (c *converter) doc(start int) []byte {
 	return c.json[start:len(c.json):len(c.json)]
 }
 
+// floatRoom and intRoom make room for n more array elements.
+func (c *converter) floatRoom(n int) {
+	if cap(c.floats)-len(c.floats) < n {
+		c.floats = make([]float64, 0, max(n, numberChunk))
+	}
+}
+
+func (c *converter) intRoom(n int) {
+	if cap(c.ints)-len(c.ints) < n {
+		c.ints = make([]int64, 0, max(n, numberChunk))
+	}
+}
+
 func (c *converter) jsonMap(m pcommon.Map) []byte {
-	start := len(c.json)
+	start := c.docStart()
 	c.json = appendMapJSON(c.json, m)
 	return c.doc(start)
 }

@@ -67,7 +67,7 @@ func tracesToRows(td ptrace.Traces) *rowSet {
 }
 
 func (c *converter) events(es ptrace.SpanEventSlice) []byte {
-	start := len(c.json)
+	start := c.docStart()
 	b := append(c.json, '[')
 	for i := range es.Len() {
 		e := es.At(i)
@@ -87,7 +87,7 @@ func (c *converter) events(es ptrace.SpanEventSlice) []byte {
 }
 
 func (c *converter) links(ls ptrace.SpanLinkSlice) []byte {
-	start := len(c.json)
+	start := c.docStart()
 	b := append(c.json, '[')
 	var hexBuf [32]byte
 	for i := range ls.Len() {
