@@ -24,10 +24,26 @@ import (
 //	map           object, keys in pdata order (jsonb keeps the last of duplicate keys)
 //	empty         null
 //
-// The output never contains \u0000, which jsonb rejects.
+// The output never contains \u0000, which jsonb rejects. PostgreSQL parses JSON
+// recursively and fails a whole COPY when nesting exhausts its stack, so a map or
+// slice nested deeper than maxJSONDepth is written as a JSON string holding its
+// JSON text: nothing is lost and the document stays flat enough to parse.
+
+const maxJSONDepth = 64
 
 // appendMapJSON appends m as a JSON object.
 func appendMapJSON(dst []byte, m pcommon.Map) []byte {
+	return appendMapJSONDepth(dst, m, 1)
+}
+
+// appendValueJSON appends v as a JSON value.
+func appendValueJSON(dst []byte, v pcommon.Value) []byte {
+	return appendValueJSONDepth(dst, v, 0)
+}
+
+// depth is the nesting level of the container being written; a negative depth
+// means no limit (used for the text of a too-deep value).
+func appendMapJSONDepth(dst []byte, m pcommon.Map, depth int) []byte {
 	dst = append(dst, '{')
 	first := true
 	for k, v := range m.All() {
@@ -37,14 +53,19 @@ func appendMapJSON(dst []byte, m pcommon.Map) []byte {
 		first = false
 		dst = appendJSONString(dst, k)
 		dst = append(dst, ':')
-		dst = appendValueJSON(dst, v)
+		dst = appendValueJSONDepth(dst, v, depth)
 	}
 	return append(dst, '}')
 }
 
-// appendValueJSON appends v as a JSON value.
-func appendValueJSON(dst []byte, v pcommon.Value) []byte {
-	switch v.Type() {
+// appendValueJSONDepth appends v, found inside depth levels of containers.
+func appendValueJSONDepth(dst []byte, v pcommon.Value, depth int) []byte {
+	typ := v.Type()
+	if depth >= maxJSONDepth && (typ == pcommon.ValueTypeMap || typ == pcommon.ValueTypeSlice) {
+		text := appendValueJSONDepth(nil, v, -1<<62)
+		return appendJSONString(dst, string(text))
+	}
+	switch typ {
 	case pcommon.ValueTypeStr:
 		return appendJSONString(dst, v.Str())
 	case pcommon.ValueTypeInt:
@@ -62,11 +83,11 @@ func appendValueJSON(dst []byte, v pcommon.Value) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendValueJSON(dst, s.At(i))
+			dst = appendValueJSONDepth(dst, s.At(i), depth+1)
 		}
 		return append(dst, ']')
 	case pcommon.ValueTypeMap:
-		return appendMapJSON(dst, v.Map())
+		return appendMapJSONDepth(dst, v.Map(), depth+1)
 	default:
 		return append(dst, "null"...)
 	}

@@ -188,3 +188,59 @@ func FuzzAttributeJSON(f *testing.F) {
 		require.Equal(t, id, h.resourceID("u", rev), "independent of attribute order")
 	})
 }
+
+func TestAppendJSONDeepNesting(t *testing.T) {
+	const levels = 100
+	m := pcommon.NewMap()
+	inner := m
+	for range levels - 1 {
+		inner = inner.PutEmptyMap("a")
+	}
+	inner.PutEmptySlice("s").AppendEmpty().SetInt(7)
+
+	got := appendMapJSON(nil, m)
+	require.True(t, json.Valid(got))
+	// Walk down the "a" keys: objects up to maxJSONDepth levels, then a string.
+	var doc any
+	require.NoError(t, json.Unmarshal(got, &doc))
+	depth := 0
+	for {
+		obj, ok := doc.(map[string]any)
+		if !ok {
+			break
+		}
+		depth++
+		doc = obj["a"]
+	}
+	assert.Equal(t, maxJSONDepth, depth)
+	text, ok := doc.(string)
+	require.True(t, ok, "too-deep value kept as JSON text")
+	var rest any
+	require.NoError(t, json.Unmarshal([]byte(text), &rest))
+	restDepth := 0
+	for {
+		obj, ok := rest.(map[string]any)
+		if !ok {
+			break
+		}
+		restDepth++
+		if next, ok := obj["a"]; ok {
+			rest = next
+			continue
+		}
+		assert.Equal(t, []any{7.0}, obj["s"])
+		break
+	}
+	assert.Equal(t, levels-maxJSONDepth, restDepth)
+
+	// A slice body nested the same way.
+	v := pcommon.NewValueEmpty()
+	s := v.SetEmptySlice()
+	for range levels {
+		s = s.AppendEmpty().SetEmptySlice()
+	}
+	got = appendValueJSON(nil, v)
+	require.True(t, json.Valid(got))
+	assert.Equal(t, string(bytes.Repeat([]byte("["), maxJSONDepth)), string(got[:maxJSONDepth]))
+	assert.Equal(t, byte('"'), got[maxJSONDepth])
+}

@@ -43,10 +43,13 @@ func testIDs(t *testing.T) (resID, scopeID int64) {
 	return h.resourceID(rm.SchemaUrl(), rm.Resource().Attributes()), h.scopeID(rm.ScopeMetrics().At(0).Scope(), "")
 }
 
-func attrMap(t *testing.T, raw map[string]any) pcommon.Map {
+// attrMap builds a map from key/value pairs, in order (FromRaw of a Go map would not be).
+func attrMap(t *testing.T, kvs ...any) pcommon.Map {
 	t.Helper()
 	m := pcommon.NewMap()
-	require.NoError(t, m.FromRaw(raw))
+	for i := 0; i+1 < len(kvs); i += 2 {
+		require.NoError(t, m.PutEmpty(kvs[i].(string)).FromRaw(kvs[i+1]))
+	}
 	return m
 }
 
@@ -92,8 +95,8 @@ func TestMetricsToRows(t *testing.T) {
 		m.SetUnit("By")
 		return m
 	}
-	a1 := attrMap(t, map[string]any{"state": "idle"})
-	a2 := attrMap(t, map[string]any{"state": "busy", "cpu": 1})
+	a1 := attrMap(t, "state", "idle")
+	a2 := attrMap(t, "state", "busy", "cpu", 1)
 
 	tests := []struct {
 		name  string
