@@ -394,7 +394,7 @@ func parseNumber(b []byte) (float64, bool) {
 	if v, ok := parseDecimalFast(b); ok {
 		return v, true
 	}
-	if len(b) == 0 || len(b) > 64 {
+	if len(b) == 0 {
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(string(b), 64)
