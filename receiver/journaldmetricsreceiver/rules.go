@@ -136,19 +136,20 @@ func newEngine(cfg *Config, tb *metadata.TelemetryBuilder, start time.Time) (*en
 		names[fieldSystemdUnit] = struct{}{}
 		names[fieldPriority] = struct{}{}
 	}
-	captureNames := make([]map[string]struct{}, len(cfg.Metrics))
 	for i := range cfg.Metrics {
 		m := &cfg.Metrics[i]
-		captureNames[i] = map[string]struct{}{}
+		captures := map[string]bool{}
 		for f := range m.Match.Fields {
 			names[f] = struct{}{}
 		}
 		for f, expr := range m.Match.Regex {
 			names[f] = struct{}{}
-			for _, n := range regexp.MustCompile(expr).SubexpNames() { // validated above
-				if n != "" {
-					captureNames[i][n] = struct{}{}
-				}
+			re, err := regexp.Compile(expr)
+			if err != nil {
+				return nil, fmt.Errorf("metrics[%d].match.regex.%s: %w", i, f, err)
+			}
+			for _, n := range re.SubexpNames() {
+				captures[n] = n != ""
 			}
 		}
 		refs := []string{m.Value}
@@ -156,7 +157,7 @@ func newEngine(cfg *Config, tb *metadata.TelemetryBuilder, start time.Time) (*en
 			refs = append(refs, v)
 		}
 		for _, r := range refs {
-			if _, isCapture := captureNames[i][r]; r != "" && !isCapture {
+			if r != "" && !captures[r] {
 				names[r] = struct{}{}
 			}
 		}
@@ -177,7 +178,10 @@ func newEngine(cfg *Config, tb *metadata.TelemetryBuilder, start time.Time) (*en
 		e.entriesOverflowSet = attribute.NewSet(attribute.String("rule", entriesMetricName))
 	}
 	for i := range cfg.Metrics {
-		r := compileRule(&cfg.Metrics[i], ids, cfg.MaxSeriesPerMetric)
+		r, err := compileRule(&cfg.Metrics[i], ids, cfg.MaxSeriesPerMetric)
+		if err != nil {
+			return nil, fmt.Errorf("metrics[%d]: %w", i, err)
+		}
 		maxAttrs = max(maxAttrs, len(r.attrNames))
 		e.rules = append(e.rules, r)
 	}
@@ -187,7 +191,7 @@ func newEngine(cfg *Config, tb *metadata.TelemetryBuilder, start time.Time) (*en
 }
 
 // compileRule turns a validated MetricConfig into a rule.
-func compileRule(m *MetricConfig, ids map[string]int, maxSeries int) *rule {
+func compileRule(m *MetricConfig, ids map[string]int, maxSeries int) (*rule, error) {
 	r := &rule{name: m.Name, description: m.Description, unit: m.Unit}
 	switch m.Type {
 	case typeGauge:
@@ -209,7 +213,11 @@ func compileRule(m *MetricConfig, ids map[string]int, maxSeries int) *rule {
 	}
 	slots := map[string]int{}
 	for _, f := range sortedKeys(m.Match.Regex) {
-		rx := fieldRegex{field: ids[f], re: regexp.MustCompile(m.Match.Regex[f])}
+		re, err := regexp.Compile(m.Match.Regex[f])
+		if err != nil {
+			return nil, fmt.Errorf("match.regex.%s: %w", f, err)
+		}
+		rx := fieldRegex{field: ids[f], re: re}
 		for g, n := range rx.re.SubexpNames() {
 			if n == "" || !used[n] {
 				continue
@@ -246,7 +254,7 @@ func compileRule(m *MetricConfig, ids map[string]int, maxSeries int) *rule {
 	r.stats.ruleSet = attribute.NewSet(attribute.String("rule", m.Name))
 	r.stats.missingSet = attribute.NewSet(attribute.String("rule", m.Name), attribute.String("reason", "missing_field"))
 	r.stats.nanSet = attribute.NewSet(attribute.String("rule", m.Name), attribute.String("reason", "not_a_number"))
-	return r
+	return r, nil
 }
 
 // Fields returns every journal field any rule or entries_metric reads, sorted.
