@@ -215,10 +215,10 @@ func validateMetric(key string, m *MetricConfig) []error {
 
 	for _, attr := range sortedKeys(m.Attributes) {
 		k := key + ".attributes." + attr
-		switch {
-		case attr == "":
+		switch attr {
+		case "":
 			add(k, "attribute name must not be empty")
-		case attr == overflowAttribute:
+		case overflowAttribute:
 			add(k, "%q is reserved for the overflow series", attr)
 		}
 		if err := checkReference(m.Attributes[attr], captures); err != nil {
