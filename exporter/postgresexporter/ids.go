@@ -101,13 +101,17 @@ func (h *idHasher) str(s string) {
 	h.buf = append(h.buf, s...)
 }
 
+func (h *idHasher) length(n int) {
+	h.buf = binary.AppendUvarint(h.buf, uint64(n)) //nolint:gosec // a length is never negative
+}
+
 func (h *idHasher) i64(n int64) {
 	h.buf = binary.BigEndian.AppendUint64(h.buf, uint64(n)) //nolint:gosec // bit pattern
 }
 
 func (h *idHasher) attrMap(m pcommon.Map) {
 	n := m.Len()
-	h.buf = binary.AppendUvarint(h.buf, uint64(n))
+	h.length(n)
 	if n == 0 {
 		return
 	}
@@ -155,14 +159,14 @@ func (h *idHasher) value(v pcommon.Value) {
 	case pcommon.ValueTypeSlice:
 		s := v.Slice()
 		h.buf = append(h.buf, 6)
-		h.buf = binary.AppendUvarint(h.buf, uint64(s.Len()))
+		h.length(s.Len())
 		for i := range s.Len() {
 			h.value(s.At(i))
 		}
 	case pcommon.ValueTypeBytes:
 		b := v.Bytes()
 		h.buf = append(h.buf, 7)
-		h.buf = binary.AppendUvarint(h.buf, uint64(b.Len()))
+		h.length(b.Len())
 		for i := range b.Len() {
 			h.buf = append(h.buf, b.At(i))
 		}

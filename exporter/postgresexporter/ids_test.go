@@ -34,7 +34,8 @@ func TestIDsMatchDocumentedEncoding(t *testing.T) {
 	attrs.PutEmptyMap("c").PutBool("z", true)
 
 	// map: 3 entries sorted a, b, c.
-	encMap := []byte{3,
+	encMap := []byte{
+		3,
 		1, 'a', 2, 0, 0, 0, 0, 0, 0, 1, 2, // int 258
 		1, 'b', 1, 1, 'x', // str "x"
 		1, 'c', 5, 1, 1, 'z', 4, 1, // map {z: true}
@@ -50,8 +51,10 @@ func TestIDsMatchDocumentedEncoding(t *testing.T) {
 	wantScope := append([]byte{'S', 1, 3, 'l', 'i', 'b', 1, '1', 0}, encMap...)
 	assert.Equal(t, int64(xxhash.Sum64(wantScope)), h.scopeID(sc, "")) //nolint:gosec // bit pattern
 
-	wantSeries := []byte{'M', 1, 0, 0, 0, 0, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		1, 'm', 1, 's', 3, 's', 'u', 'm', 5, 'd', 'e', 'l', 't', 'a', 1}
+	wantSeries := []byte{
+		'M', 1, 0, 0, 0, 0, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		1, 'm', 1, 's', 3, 's', 'u', 'm', 5, 'd', 'e', 'l', 't', 'a', 1,
+	}
 	wantSeries = append(wantSeries, encMap...)
 	prefix := h.seriesPrefix(nil, 7, -1, "m", "s", "sum", "delta", true)
 	assert.Equal(t, int64(xxhash.Sum64(wantSeries)), h.seriesID(prefix, attrs)) //nolint:gosec // bit pattern

@@ -312,18 +312,23 @@ type (
 func (p *pgInt8) Int64Value() (pgtype.Int8, error) {
 	return pgtype.Int8{Int64: int64(*p), Valid: true}, nil
 }
+
 func (p *pgInt4) Int64Value() (pgtype.Int8, error) {
 	return pgtype.Int8{Int64: int64(*p), Valid: true}, nil
 }
+
 func (p *pgFloat8) Float64Value() (pgtype.Float8, error) {
 	return pgtype.Float8{Float64: float64(*p), Valid: true}, nil
 }
+
 func (p *pgBool) BoolValue() (pgtype.Bool, error) {
 	return pgtype.Bool{Bool: bool(*p), Valid: true}, nil
 }
+
 func (p *pgText) TextValue() (pgtype.Text, error) {
 	return pgtype.Text{String: string(*p), Valid: true}, nil
 }
+
 func (p *pgTime) TimestamptzValue() (pgtype.Timestamptz, error) {
 	return pgtype.Timestamptz{Time: time.Time(*p), Valid: true}, nil
 }
