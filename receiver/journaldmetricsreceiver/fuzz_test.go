@@ -59,7 +59,7 @@ func FuzzRegexCaptures(f *testing.F) {
 			ms, err := strconv.ParseFloat(string(m[2]), 64)
 			if err == nil && !math.IsInf(ms, 0) {
 				histOK = true
-				key := "ms{state=" + string(m[1]) + "}"
+				key := "ms{state=" + strings.ToValidUTF8(string(m[1]), "\uFFFD") + "}"
 				assert.InDelta(t, 1.0, got[key+":count"], 0)
 				assert.Equal(t, ms, got[key+":sum"]) //nolint:testifylint // exact
 			}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"go.opentelemetry.io/otel/attribute"
 
@@ -110,6 +111,7 @@ type engine struct {
 
 	keyBuf   []byte
 	attrVals [][]byte
+	utf8Bufs [][]byte // per attribute position: the value made valid UTF-8
 
 	idleTimeout time.Duration
 	start       time.Time
@@ -186,6 +188,7 @@ func newEngine(cfg *Config, tb *metadata.TelemetryBuilder, start time.Time) (*en
 		e.rules = append(e.rules, r)
 	}
 	e.attrVals = make([][]byte, maxAttrs)
+	e.utf8Bufs = make([][]byte, maxAttrs)
 	e.keyBuf = make([]byte, 0, 256)
 	return e, nil
 }
@@ -292,7 +295,7 @@ func (e *engine) observeEntries() {
 	// counts under an empty value rather than losing the entry.
 	prio, _ := e.field(e.prioField)
 	unit, _ := e.field(e.unitField)
-	e.attrVals[0], e.attrVals[1] = prio, unit
+	e.attrVals[0], e.attrVals[1] = e.validUTF8(0, prio), e.validUTF8(1, unit)
 	s, overflow := e.lookup(e.entries, 2)
 	if overflow {
 		e.entriesOverflows++
@@ -341,7 +344,7 @@ func (e *engine) apply(r *rule) {
 			}
 			b = nil // a named capture that did not take part in the match: empty value
 		}
-		e.attrVals[i] = b
+		e.attrVals[i] = e.validUTF8(i, b)
 	}
 
 	s, overflow := e.lookup(r.store, len(r.attrRefs))
@@ -350,6 +353,18 @@ func (e *engine) apply(r *rule) {
 	}
 	r.store.record(s, val)
 	r.stats.matches++
+}
+
+// validUTF8 returns b, or a copy of b with invalid UTF-8 replaced by U+FFFD in the
+// reused buffer of attribute position i. Journal fields are bytes; attribute values must
+// be valid UTF-8 for OTLP and Prometheus. Series keys use the replaced bytes, so two raw
+// values that read the same never make two series with the same attributes.
+func (e *engine) validUTF8(i int, b []byte) []byte {
+	if utf8.Valid(b) {
+		return b
+	}
+	e.utf8Bufs[i] = append(e.utf8Bufs[i][:0], bytes.ToValidUTF8(b, []byte("\uFFFD"))...)
+	return e.utf8Bufs[i]
 }
 
 // matchRegex matches v and fills the rule's capture slots.

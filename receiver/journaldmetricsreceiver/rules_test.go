@@ -275,6 +275,16 @@ func TestEngineObserve(t *testing.T) {
 			stats: map[string]ruleStats{"calls": {matches: 1}},
 		},
 		{
+			name: "attribute values are made valid UTF-8",
+			metrics: []MetricConfig{{
+				Name: "by.user", Type: typeCounter,
+				Attributes: map[string]string{"user": "USER"},
+			}},
+			entries: []*fakeEntry{newEntry("USER", "b\xffob"), newEntry("USER", "b\xfeob"), newEntry("USER", "bøb")},
+			want:    map[string]float64{"by.user{user=b\uFFFDob}": 2, "by.user{user=bøb}": 1},
+			stats:   map[string]ruleStats{"by.user": {matches: 3}},
+		},
+		{
 			name: "attribute values that would collide when concatenated stay apart",
 			metrics: []MetricConfig{{
 				Name: "pairs", Type: typeCounter,
