@@ -91,6 +91,9 @@ type MatchConfig struct {
 
 var _ component.Config = (*Config)(nil)
 
+// metricNameRE is the OpenTelemetry instrument name syntax.
+var metricNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.\-/]{0,254}$`)
+
 // Validate checks the configuration and returns every problem at once.
 func (cfg *Config) Validate() error {
 	var errs []error
@@ -148,6 +151,8 @@ func (cfg *Config) Validate() error {
 		key := fmt.Sprintf("metrics[%d]", i)
 		if m.Name == "" {
 			add(key+".name", "must not be empty")
+		} else if !metricNameRE.MatchString(m.Name) {
+			add(key+".name", "%q is not a valid OpenTelemetry metric name (a letter, then up to 254 letters, digits, '_', '.', '-' or '/')", m.Name)
 		} else if j, dup := names[m.Name]; dup {
 			add(key+".name", "%q is already used by metrics[%d]", m.Name, j)
 		} else {

@@ -291,6 +291,16 @@ func TestValidate(t *testing.T) {
 			want:   []string{"metrics[2].name: must not be empty"},
 		},
 		{
+			name:   "invalid metric name",
+			modify: func(c *Config) { c.Metrics[2].Name = "queue depth" },
+			want:   []string{`metrics[2].name: "queue depth" is not a valid OpenTelemetry metric name`},
+		},
+		{
+			name:   "metric name too long",
+			modify: func(c *Config) { c.Metrics[2].Name = "a" + strings.Repeat("b", 255) },
+			want:   []string{"metrics[2].name: ", "is not a valid OpenTelemetry metric name"},
+		},
+		{
 			name:   "built-in name",
 			modify: func(c *Config) { c.Metrics[2].Name = entriesMetricName },
 			want:   []string{`metrics[2].name: "journald.entries" is the built-in metric of entries_metric`},
