@@ -1,0 +1,295 @@
+package githubworkflowreceiver // import "github.com/otelcol-diagnostics/otelcol-diagnostics/receiver/githubworkflowreceiver"
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/google/go-github/v66/github"
+)
+
+// completedRun names a run attempt a webhook reported as completed.
+type completedRun struct {
+	Repo    string // "owner/name"
+	RunID   int64
+	Attempt int
+}
+
+// Webhook outcomes passed to observe.
+const (
+	outcomeAccepted         = "accepted"  // completed workflow_run handed to onCompleted
+	outcomeIgnored          = "ignored"   // valid delivery of no interest
+	outcomePing             = "ping"      // ping answered
+	outcomeDuplicate        = "duplicate" // X-GitHub-Delivery seen before
+	outcomeUnauthorized     = "unauthorized"
+	outcomeTooLarge         = "too_large"
+	outcomeMalformed        = "malformed"
+	outcomeUnsupportedMedia = "unsupported_media_type"
+	outcomeBadMethod        = "method_not_allowed"
+)
+
+// Event labels passed to observe: a fixed set, since the header of an
+// unauthenticated request is attacker-controlled.
+const (
+	eventPing        = "ping"
+	eventWorkflowRun = "workflow_run"
+	eventWorkflowJob = "workflow_job"
+	eventOther       = "other"
+)
+
+const (
+	// deliveryLogSize is how many X-GitHub-Delivery ids are remembered for
+	// deduplication (GitHub redelivers with the same id).
+	deliveryLogSize = 10000
+	// maxDeliveryIDLen: longer ids are remembered by their SHA-256, so the
+	// log's memory stays bounded whatever the header holds.
+	maxDeliveryIDLen = 64
+	signaturePrefix  = "sha256="
+)
+
+type webhookHandler struct {
+	secret      []byte
+	maxBody     int64
+	onCompleted func(completedRun)
+	observe     func(event, outcome string)
+	deliveries  *deliveryLog
+}
+
+// newWebhookHandler returns the handler for GitHub webhook deliveries. Every
+// delivery must carry a valid X-Hub-Signature-256 for secret (an empty secret
+// refuses all of them). A completed workflow_run calls onCompleted, which
+// must not block; observe (may be nil) is told the event and outcome of each
+// request.
+func newWebhookHandler(secret []byte, maxBody int64, onCompleted func(completedRun), observe func(event, outcome string)) http.Handler {
+	if observe == nil {
+		observe = func(string, string) {}
+	}
+	return &webhookHandler{
+		secret:      secret,
+		maxBody:     maxBody,
+		onCompleted: onCompleted,
+		observe:     observe,
+		deliveries:  newDeliveryLog(deliveryLogSize),
+	}
+}
+
+func eventLabel(event string) string {
+	switch event {
+	case eventPing, eventWorkflowRun, eventWorkflowJob:
+		return event
+	default:
+		return eventOther
+	}
+}
+
+func (h *webhookHandler) fail(w http.ResponseWriter, event, outcome string, code int) {
+	h.observe(event, outcome)
+	http.Error(w, http.StatusText(code), code)
+}
+
+func (h *webhookHandler) ok(w http.ResponseWriter, event, outcome string, code int) {
+	h.observe(event, outcome)
+	w.WriteHeader(code)
+}
+
+func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	event := r.Header.Get(github.EventTypeHeader)
+	label := eventLabel(event)
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		h.fail(w, label, outcomeBadMethod, http.StatusMethodNotAllowed)
+		return
+	}
+	if r.ContentLength > h.maxBody {
+		h.fail(w, label, outcomeTooLarge, http.StatusRequestEntityTooLarge)
+		return
+	}
+	body, err := readBody(w, r, h.maxBody)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			h.fail(w, label, outcomeTooLarge, http.StatusRequestEntityTooLarge)
+			return
+		}
+		h.fail(w, label, outcomeMalformed, http.StatusBadRequest)
+		return
+	}
+	mediaType, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mediaType != "application/json" && mediaType != "application/x-www-form-urlencoded") {
+		h.fail(w, label, outcomeUnsupportedMedia, http.StatusUnsupportedMediaType)
+		return
+	}
+	// go-github compares the HMAC with hmac.Equal (constant time). It skips
+	// the check when secret and signature are both empty and also accepts
+	// SHA-1 signatures, so both are refused here first. A JSON body is the
+	// payload itself; a form body carries it in its "payload" field.
+	signature := r.Header.Get(github.SHA256SignatureHeader)
+	if len(h.secret) == 0 || !strings.HasPrefix(signature, signaturePrefix) {
+		h.fail(w, label, outcomeUnauthorized, http.StatusUnauthorized)
+		return
+	}
+	payload := body
+	if mediaType == "application/json" {
+		err = github.ValidateSignature(signature, body, h.secret)
+	} else {
+		payload, err = github.ValidatePayloadFromBody(mediaType, bytes.NewReader(body), signature, h.secret)
+	}
+	if err != nil {
+		h.fail(w, label, outcomeUnauthorized, http.StatusUnauthorized)
+		return
+	}
+
+	delivery := r.Header.Get(github.DeliveryIDHeader)
+	if h.deliveries.contains(delivery) {
+		h.ok(w, label, outcomeDuplicate, http.StatusOK)
+		return
+	}
+	switch event {
+	case eventPing:
+		h.deliveries.add(delivery)
+		h.ok(w, label, outcomePing, http.StatusOK)
+	case eventWorkflowRun:
+		run, completed, err := parseWorkflowRun(payload)
+		if err != nil {
+			h.fail(w, label, outcomeMalformed, http.StatusBadRequest)
+			return
+		}
+		// add reports false when a concurrent request with the same id got
+		// there first: only one of them calls back.
+		if !h.deliveries.add(delivery) {
+			h.ok(w, label, outcomeDuplicate, http.StatusOK)
+			return
+		}
+		if !completed {
+			h.ok(w, label, outcomeIgnored, http.StatusOK)
+			return
+		}
+		h.onCompleted(run)
+		h.ok(w, label, outcomeAccepted, http.StatusAccepted)
+	default:
+		h.deliveries.add(delivery)
+		h.ok(w, label, outcomeIgnored, http.StatusOK)
+	}
+}
+
+// readBody reads at most maxBody bytes of the request body.
+func readBody(w http.ResponseWriter, r *http.Request, maxBody int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength)) // at most maxBody, checked by the caller
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, maxBody))
+	return buf.Bytes(), err
+}
+
+var errIncompleteRun = errors.New("completed workflow_run without repository or run id")
+
+// workflowRunDelivery is the part of a workflow_run delivery
+// (github.WorkflowRunEvent) the receiver needs. Decoding only these fields
+// instead of the whole event with github.ParseWebHook makes a delivery
+// several times cheaper.
+type workflowRunDelivery struct {
+	Action      string       `json:"action"`
+	Repository  *repoRef     `json:"repository"`
+	WorkflowRun *workflowRef `json:"workflow_run"`
+}
+
+type repoRef struct {
+	FullName string `json:"full_name"`
+}
+
+type workflowRef struct {
+	ID         int64    `json:"id"`
+	RunAttempt int      `json:"run_attempt"`
+	Repository *repoRef `json:"repository"`
+}
+
+func (r *repoRef) fullName() string {
+	if r == nil {
+		return ""
+	}
+	return r.FullName
+}
+
+// parseWorkflowRun decodes a workflow_run delivery. completed reports whether
+// its action is "completed"; only then is run filled in.
+func parseWorkflowRun(payload []byte) (run completedRun, completed bool, err error) {
+	var ev workflowRunDelivery
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return completedRun{}, false, err
+	}
+	if ev.Action != "completed" {
+		return completedRun{}, false, nil
+	}
+	if ev.WorkflowRun == nil {
+		return completedRun{}, false, errIncompleteRun
+	}
+	repo := ev.Repository.fullName()
+	if repo == "" {
+		repo = ev.WorkflowRun.Repository.fullName()
+	}
+	if repo == "" || ev.WorkflowRun.ID <= 0 {
+		return completedRun{}, false, errIncompleteRun
+	}
+	return completedRun{Repo: repo, RunID: ev.WorkflowRun.ID, Attempt: max(ev.WorkflowRun.RunAttempt, 1)}, true, nil
+}
+
+// deliveryLog remembers the last size delivery ids (FIFO eviction). It
+// grows as ids arrive, up to size.
+type deliveryLog struct {
+	mu   sync.Mutex
+	size int
+	ids  map[string]struct{}
+	ring []string // insertion order; once full, ring[next] is the oldest
+	next int
+}
+
+func newDeliveryLog(size int) *deliveryLog {
+	return &deliveryLog{size: max(size, 1), ids: make(map[string]struct{})}
+}
+
+func deliveryKey(id string) string {
+	if len(id) <= maxDeliveryIDLen {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return string(sum[:])
+}
+
+// contains reports whether id was added; an empty id is never remembered.
+func (d *deliveryLog) contains(id string) bool {
+	if id == "" {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, ok := d.ids[deliveryKey(id)]
+	return ok
+}
+
+// add remembers id and reports whether it was new. An empty id is always new.
+func (d *deliveryLog) add(id string) bool {
+	if id == "" {
+		return true
+	}
+	key := deliveryKey(id)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.ids[key]; ok {
+		return false
+	}
+	if len(d.ring) < d.size {
+		d.ring = append(d.ring, key)
+	} else {
+		delete(d.ids, d.ring[d.next])
+		d.ring[d.next] = key
+		d.next = (d.next + 1) % d.size
+	}
+	d.ids[key] = struct{}{}
+	return true
+}
