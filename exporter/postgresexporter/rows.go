@@ -223,7 +223,8 @@ type rowSet struct {
 	Logs          []logRow
 }
 
-// copyTable is one table's rows ready for pgx CopyFrom.
+// copyTable is one table's rows ready for pgx CopyFrom. Its Source is read
+// once; call dimensions or facts again for another attempt.
 type copyTable struct {
 	Table   string   // unqualified table name, e.g. "metric_points"
 	Columns []string // COPY column order
