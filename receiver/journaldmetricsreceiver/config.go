@@ -188,6 +188,7 @@ func validateMetric(key string, m *MetricConfig) []error {
 	}
 	// captures maps each named capture to the regex field that defines it.
 	captures := map[string]string{}
+	regexFailed := false // captures are unknown: references to them cannot be checked
 	for _, field := range sortedKeys(m.Match.Regex) {
 		k := key + ".match.regex." + field
 		if err := checkFieldName(field); err != nil {
@@ -196,6 +197,7 @@ func validateMetric(key string, m *MetricConfig) []error {
 		re, err := regexp.Compile(m.Match.Regex[field])
 		if err != nil {
 			add(k, "invalid regex: %v", err)
+			regexFailed = true
 			continue
 		}
 		for _, name := range re.SubexpNames() {
@@ -214,7 +216,7 @@ func validateMetric(key string, m *MetricConfig) []error {
 		if m.Type == typeGauge || m.Type == typeHistogram {
 			add(key+".value", "is required for a %s", m.Type)
 		}
-	} else if err := checkReference(m.Value, captures); err != nil {
+	} else if err := checkReference(m.Value, captures); err != nil && !regexFailed {
 		add(key+".value", "%v", err)
 	}
 
@@ -226,7 +228,7 @@ func validateMetric(key string, m *MetricConfig) []error {
 		case overflowAttribute:
 			add(k, "%q is reserved for the overflow series", attr)
 		}
-		if err := checkReference(m.Attributes[attr], captures); err != nil {
+		if err := checkReference(m.Attributes[attr], captures); err != nil && (!regexFailed || m.Attributes[attr] == "") {
 			add(k, "%v", err)
 		}
 	}

@@ -189,6 +189,17 @@ func TestValidate(t *testing.T) {
 			want:   []string{"metrics[1].match.regex.MESSAGE: invalid regex: error parsing regexp: missing closing )"},
 		},
 		{
+			name: "bad regex does not blame the references to its captures",
+			modify: func(c *Config) {
+				c.Metrics[0].Match.Regex["MESSAGE"] = `^order (?P<state>\w+`
+				c.Metrics[0].Attributes["empty"] = ""
+			},
+			want: []string{
+				"metrics[0].match.regex.MESSAGE: invalid regex",
+				"metrics[0].attributes.empty: must name a journal field or a named capture",
+			},
+		},
+		{
 			name:   "regex on a bad field name",
 			modify: func(c *Config) { c.Metrics[1].Match.Regex["message"] = `x` },
 			want:   []string{`metrics[1].match.regex.message: journal field name "message" may hold only A-Z, 0-9 and _`},
@@ -340,4 +351,13 @@ func TestValidateDoesNotMutate(t *testing.T) {
 	before.Metrics[1].Buckets = []float64{5, 1}
 	require.Error(t, cfg.Validate())
 	assert.Equal(t, before, cfg)
+}
+
+func TestValidateBadRegexOnly(t *testing.T) {
+	cfg := validConfig()
+	cfg.Metrics[0].Match.Regex["MESSAGE"] = `^order (?P<state>\w+`
+	err := cfg.Validate()
+	require.Error(t, err)
+	assert.Equal(t, "metrics[0].match.regex.MESSAGE: invalid regex: error parsing regexp: missing closing ): `^order (?P<state>\\w+`",
+		err.Error())
 }
