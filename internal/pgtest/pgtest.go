@@ -206,6 +206,9 @@ func (c *Cluster) Log() string {
 	return string(b)
 }
 
+// Dir is the cluster's directory, which the server may read and write (server-side COPY files).
+func (c *Cluster) Dir() string { return c.dir }
+
 // Port is the server's TCP port on 127.0.0.1.
 func (c *Cluster) Port() int { return c.port }
 
