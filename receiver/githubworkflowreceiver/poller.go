@@ -1,0 +1,401 @@
+package githubworkflowreceiver // import "github.com/otelcol-diagnostics/otelcol-diagnostics/receiver/githubworkflowreceiver"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-github/v66/github"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/receiver/githubworkflowreceiver/internal/metadata"
+)
+
+const (
+	sourcePoll    = "poll"
+	sourceWebhook = "webhook"
+
+	statusCompleted = "completed"
+	// ownerRefreshPolls: owner/* entries are expanded again every this many polls (the
+	// listing is conditional, so an unchanged owner costs no rate limit anyway).
+	ownerRefreshPolls = 10
+)
+
+// emitter turns completed attempts into traces and metrics, exactly once.
+type emitter struct {
+	logger    *zap.Logger
+	builder   *traceBuilder
+	metrics   *cicdMetrics
+	traces    consumer.Traces
+	metricsC  consumer.Metrics
+	state     *stateStore
+	clock     clock
+	telemetry *metadata.TelemetryBuilder
+}
+
+func newEmitter(logger *zap.Logger, host string, traces consumer.Traces, metrics consumer.Metrics, state *stateStore, clk clock, tb *metadata.TelemetryBuilder) *emitter {
+	return &emitter{
+		logger:    logger,
+		builder:   newTraceBuilder(host),
+		metrics:   newCICDMetrics(clk.Now()),
+		traces:    traces,
+		metricsC:  metrics,
+		state:     state,
+		clock:     clk,
+		telemetry: tb,
+	}
+}
+
+// emit sends a claimed attempt downstream and marks it done; on a consumer error the claim
+// is released so that the next poll tries again.
+func (e *emitter) emit(ctx context.Context, a runAttempt, source string) error {
+	id := attemptID{Repo: a.Repo, RunID: a.Run.GetID(), Attempt: a.attempt()}
+	if e.traces != nil {
+		if err := e.traces.ConsumeTraces(ctx, e.builder.build(a)); err != nil {
+			e.state.release(id)
+			return fmt.Errorf("consume trace of %s run %d attempt %d: %w", a.Repo, id.RunID, id.Attempt, err)
+		}
+	}
+	e.metrics.recordCompleted(a)
+	if e.telemetry != nil {
+		e.telemetry.GithubworkflowAttemptsEmitted.Add(ctx, 1, metric.WithAttributes(attribute.String("source", source)))
+	}
+	return e.state.done(ctx, id, a.Run.GetCreatedAt().Time)
+}
+
+// flushMetrics sends the CI/CD metrics as of now.
+func (e *emitter) flushMetrics(ctx context.Context) {
+	if e.metricsC == nil {
+		return
+	}
+	md := e.metrics.collect(e.clock.Now())
+	if md.ResourceMetrics().Len() == 0 {
+		return
+	}
+	if err := e.metricsC.ConsumeMetrics(ctx, md); err != nil && ctx.Err() == nil {
+		e.logger.Warn("consume cicd metrics failed", zap.Error(err))
+	}
+}
+
+// poller lists runs of the configured repositories and fetches completed attempts.
+type poller struct {
+	cfg     *Config
+	client  *apiClient
+	state   *stateStore
+	emitter *emitter
+	clock   clock
+	logger  *zap.Logger
+
+	mu         sync.Mutex
+	polls      int
+	ownerRepos map[string][]string // owner -> repository names, for owner/* entries
+	active     map[string]map[string]int64
+}
+
+func newPoller(cfg *Config, client *apiClient, state *stateStore, em *emitter, clk clock, logger *zap.Logger) *poller {
+	return &poller{
+		cfg: cfg, client: client, state: state, emitter: em, clock: clk, logger: logger,
+		ownerRepos: map[string][]string{},
+		active:     map[string]map[string]int64{},
+	}
+}
+
+// repositories expands the configured entries into owner/name pairs.
+func (p *poller) repositories(ctx context.Context) []string {
+	refresh := p.polls%ownerRefreshPolls == 0
+	var out []string
+	seen := map[string]bool{}
+	add := func(r string) {
+		if k := strings.ToLower(r); !seen[k] {
+			seen[k] = true
+			out = append(out, r)
+		}
+	}
+	for _, entry := range p.cfg.Repositories {
+		owner, name, err := parseRepository(entry)
+		if err != nil {
+			continue // Validate refused it
+		}
+		if name != "*" {
+			add(owner + "/" + name)
+			continue
+		}
+		names, ok := p.ownerRepos[owner]
+		if refresh || !ok {
+			fresh, err := p.client.listOwnerRepos(ctx, owner)
+			if err != nil {
+				if ctx.Err() == nil {
+					p.logger.Warn("expand repositories failed", zap.String("owner", owner), zap.Error(err))
+				}
+			} else {
+				names = fresh
+				p.ownerRepos[owner] = fresh
+			}
+		}
+		for _, n := range names {
+			add(owner + "/" + n)
+		}
+	}
+	return out
+}
+
+// poll runs one collection cycle over every repository, at most cfg.Concurrency at a time.
+func (p *poller) poll(ctx context.Context) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	repos := p.repositories(ctx)
+	p.polls++
+
+	sem := make(chan struct{}, p.cfg.Concurrency)
+	var wg sync.WaitGroup
+	var emu sync.Mutex
+	var failed int
+	var firstErr error
+	for _, repo := range repos {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			active, err := p.pollRepo(ctx, repo)
+			emu.Lock()
+			defer emu.Unlock()
+			if err != nil {
+				failed++
+				if firstErr == nil {
+					firstErr = err
+				}
+				return
+			}
+			p.active[repo] = active
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return
+	}
+	if failed > 0 {
+		p.logger.Warn("poll of some repositories failed", zap.Int("failed", failed), zap.Int("repositories", len(repos)), zap.Error(firstErr))
+	}
+	// Forget repositories no longer configured or expanded.
+	for r := range p.active {
+		if !slices.Contains(repos, r) {
+			delete(p.active, r)
+		}
+	}
+	counts := map[string]int64{runStatePending: 0, runStateExecuting: 0}
+	for _, a := range p.active {
+		for k, v := range a {
+			counts[k] += v
+		}
+	}
+	p.emitter.metrics.setActive(counts)
+}
+
+// runState maps a run's status to cicd.pipeline.run.state.
+func runState(status string) string {
+	if status == "in_progress" {
+		return runStateExecuting
+	}
+	return runStatePending
+}
+
+// pollRepo lists the runs of one repository and emits its newly completed attempts. It
+// returns the number of active runs by state.
+func (p *poller) pollRepo(ctx context.Context, repo string) (map[string]int64, error) {
+	owner, name, _ := strings.Cut(repo, "/")
+	rs, err := p.state.repo(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	// The first sync reaches back to the floor with a created filter; later polls read the
+	// newest page with no filter, a URL that never changes, so that an idle repository
+	// answers 304. Further pages are read only while every run on a page is new.
+	created := ""
+	if !rs.Synced {
+		created = ">=" + rs.Floor.UTC().Format(time.RFC3339)
+	}
+	var runs []*github.WorkflowRun
+	page := 1
+	for {
+		batch, next, _, err := p.client.listRuns(ctx, owner, name, created, page)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, batch...)
+		if next == 0 || len(batch) == 0 {
+			break
+		}
+		oldest := batch[len(batch)-1].GetCreatedAt().Time
+		if rs.Synced && (!oldest.After(rs.Watermark) || oldest.Before(rs.Floor)) {
+			break
+		}
+		page = next
+	}
+
+	active := map[string]int64{}
+	pending := map[int64]int{}
+	seen := make(map[int64]bool, len(runs))
+	var errs []error
+	handle := func(run *github.WorkflowRun) {
+		if err := p.handleRun(ctx, repo, run, rs.Floor, sourcePoll); err != nil {
+			errs = append(errs, err)
+		}
+		if run.GetStatus() != statusCompleted {
+			active[runState(run.GetStatus())]++
+			pending[run.GetID()] = run.GetRunAttempt()
+		}
+	}
+	for _, run := range runs {
+		if seen[run.GetID()] {
+			continue // a run can shift onto the next page between two page requests
+		}
+		seen[run.GetID()] = true
+		if c := run.GetCreatedAt().Time; c.After(rs.Watermark) {
+			rs.Watermark = c
+		}
+		handle(run)
+	}
+	// Runs seen in progress that fell off the pages read are fetched one by one
+	// (conditionally: 304 while nothing changes). A 404 means the run was deleted.
+	for id := range rs.Pending {
+		if seen[id] {
+			continue
+		}
+		run, err := p.client.getRun(ctx, owner, name, id)
+		if errors.Is(err, errNotFound) {
+			continue
+		}
+		if err != nil {
+			errs = append(errs, err)
+			pending[id] = rs.Pending[id]
+			continue
+		}
+		handle(run)
+	}
+	rs.Pending = pending
+	if len(errs) == 0 {
+		rs.Synced = true
+	}
+	if err := p.state.saveRepo(ctx, repo, rs); err != nil {
+		errs = append(errs, err)
+	}
+	if err := p.state.prune(ctx, repo); err != nil {
+		errs = append(errs, err)
+	}
+	return active, errors.Join(errs...)
+}
+
+// handleRun emits the attempts of run that are complete and not done yet: earlier attempts
+// of a re-run (fetched with /attempts/{k}) and, once the run completed, its latest attempt,
+// whose run object is the listed one (only its jobs are fetched).
+func (p *poller) handleRun(ctx context.Context, repo string, run *github.WorkflowRun, floor time.Time, source string) error {
+	owner, name, _ := strings.Cut(repo, "/")
+	created := run.GetCreatedAt().Time
+	if created.Before(p.clock.Now().Add(-retention)) {
+		return nil
+	}
+	n := max(run.GetRunAttempt(), 1)
+	var errs []error
+	for k := 1; k < n; k++ {
+		id := attemptID{Repo: repo, RunID: run.GetID(), Attempt: k}
+		done, err := p.state.isDone(ctx, id, created)
+		if err != nil {
+			return err
+		}
+		if done {
+			continue
+		}
+		prev, err := p.client.getAttempt(ctx, owner, name, run.GetID(), k)
+		if errors.Is(err, errNotFound) {
+			return nil // the run was deleted meanwhile
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := p.emitAttempt(ctx, repo, prev, floor, source); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if run.GetStatus() == statusCompleted {
+		if err := p.emitAttempt(ctx, repo, run, floor, source); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// emitAttempt fetches the jobs of a completed attempt and emits it, unless it is done,
+// claimed by a concurrent emission, or last updated before floor (then it is only marked
+// done, so that it is never fetched again).
+func (p *poller) emitAttempt(ctx context.Context, repo string, run *github.WorkflowRun, floor time.Time, source string) error {
+	if run.GetStatus() != statusCompleted {
+		return nil
+	}
+	owner, name, _ := strings.Cut(repo, "/")
+	n := max(run.GetRunAttempt(), 1)
+	id := attemptID{Repo: repo, RunID: run.GetID(), Attempt: n}
+	created := run.GetCreatedAt().Time
+	ok, err := p.state.claim(ctx, id, created)
+	if err != nil || !ok {
+		return err
+	}
+	if run.GetUpdatedAt().Time.Before(floor) {
+		return p.state.done(ctx, id, created)
+	}
+	jobs, err := p.client.listJobs(ctx, owner, name, run.GetID(), n)
+	if errors.Is(err, errNotFound) {
+		return p.state.done(ctx, id, created) // deleted between the listing and now
+	}
+	if err != nil {
+		p.state.release(id)
+		return err
+	}
+	if run.RunAttempt == nil {
+		run.RunAttempt = github.Int(n)
+	}
+	return p.emitter.emit(ctx, runAttempt{Repo: repo, Run: run, Jobs: jobs}, source)
+}
+
+// fetchAnnounced fetches and emits an attempt a webhook reported completed, in any
+// repository, together with earlier attempts not emitted yet.
+func (p *poller) fetchAnnounced(ctx context.Context, cr completedRun) {
+	owner, name, ok := strings.Cut(cr.Repo, "/")
+	if !ok || cr.RunID <= 0 || cr.Attempt <= 0 {
+		return
+	}
+	err := func() error {
+		rs, err := p.state.repo(ctx, cr.Repo)
+		if err != nil {
+			return err
+		}
+		run, err := p.client.getAttempt(ctx, owner, name, cr.RunID, cr.Attempt)
+		if errors.Is(err, errNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if run.RunAttempt == nil {
+			run.RunAttempt = github.Int(cr.Attempt)
+		}
+		return p.handleRun(ctx, cr.Repo, run, rs.Floor, sourceWebhook)
+	}()
+	if err != nil && ctx.Err() == nil {
+		p.logger.Warn("fetch of a webhook-announced attempt failed", zap.String("repository", cr.Repo), zap.Error(err))
+	}
+}

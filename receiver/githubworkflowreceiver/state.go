@@ -1,0 +1,256 @@
+package githubworkflowreceiver // import "github.com/otelcol-diagnostics/otelcol-diagnostics/receiver/githubworkflowreceiver"
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+)
+
+// retention is how long after its creation a run can still get a new attempt: GitHub allows
+// re-runs for 30 days. Runs created earlier are never emitted, and their records are dropped.
+const retention = 31 * 24 * time.Hour
+
+const dayLayout = "2006-01-02"
+
+// attemptID names one attempt of one run.
+type attemptID struct {
+	Repo    string
+	RunID   int64
+	Attempt int
+}
+
+// repoState is what the poller remembers of a repository between polls and restarts.
+type repoState struct {
+	// Floor: attempts last updated before it are never emitted (first sync time − lookback).
+	Floor time.Time `json:"floor"`
+	// Synced is set once the first sync within the lookback completed.
+	Synced bool `json:"synced"`
+	// Watermark is the creation time of the newest run seen.
+	Watermark time.Time `json:"watermark"`
+	// Pending maps runs seen queued or in progress to their attempt number.
+	Pending map[int64]int `json:"pending,omitempty"`
+	// PrunedThrough: the done-buckets of days before it were deleted.
+	PrunedThrough time.Time `json:"pruned_through"`
+}
+
+// stateStore keeps, per repository, the done attempts (emitted, or too old to emit) and
+// the poll watermarks. With a storage client they survive restarts: done attempts are kept
+// in one record per repository and run creation day ("done/{repo}/{day}"), written as soon
+// as an attempt is emitted, so that a crash right after an emission loses nothing and
+// repeats nothing.
+type stateStore struct {
+	client   storage.Client // nil: memory only
+	clock    clock
+	lookback time.Duration
+
+	mu       sync.Mutex
+	repos    map[string]*repoState
+	buckets  map[bucketKey]map[int64][]int
+	inflight map[attemptID]bool
+}
+
+type bucketKey struct {
+	repo string
+	day  string
+}
+
+func newStateStore(client storage.Client, clk clock, lookback time.Duration) *stateStore {
+	return &stateStore{
+		client:   client,
+		clock:    clk,
+		lookback: lookback,
+		repos:    map[string]*repoState{},
+		buckets:  map[bucketKey]map[int64][]int{},
+		inflight: map[attemptID]bool{},
+	}
+}
+
+func repoKey(repo string) string       { return "repo/" + repo }
+func (k bucketKey) storageKey() string { return "done/" + k.repo + "/" + k.day }
+func dayOf(t time.Time) string         { return t.UTC().Format(dayLayout) }
+func newBucketKey(repo string, created time.Time) bucketKey {
+	return bucketKey{repo: repo, day: dayOf(created)}
+}
+
+// repo returns a copy of the state of repo, creating it (floor = now − lookback) if new.
+func (s *stateStore) repo(ctx context.Context, repo string) (repoState, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rs, err := s.loadRepoLocked(ctx, repo)
+	if err != nil {
+		return repoState{}, err
+	}
+	cp := *rs
+	cp.Pending = make(map[int64]int, len(rs.Pending))
+	for k, v := range rs.Pending {
+		cp.Pending[k] = v
+	}
+	return cp, nil
+}
+
+func (s *stateStore) loadRepoLocked(ctx context.Context, repo string) (*repoState, error) {
+	if rs, ok := s.repos[repo]; ok {
+		return rs, nil
+	}
+	rs := &repoState{}
+	if s.client != nil {
+		b, err := s.client.Get(ctx, repoKey(repo))
+		if err != nil {
+			return nil, fmt.Errorf("read state of %s: %w", repo, err)
+		}
+		if b != nil {
+			if err := json.Unmarshal(b, rs); err != nil {
+				return nil, fmt.Errorf("decode state of %s: %w", repo, err)
+			}
+		}
+	}
+	if rs.Floor.IsZero() {
+		rs.Floor = s.clock.Now().Add(-s.lookback)
+		rs.PrunedThrough = rs.Floor
+	}
+	s.repos[repo] = rs
+	return rs, nil
+}
+
+// saveRepo stores the state of repo.
+func (s *stateStore) saveRepo(ctx context.Context, repo string, rs repoState) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cp := rs
+	s.repos[repo] = &cp
+	if s.client == nil {
+		return nil
+	}
+	b, err := json.Marshal(&cp)
+	if err != nil {
+		return fmt.Errorf("encode state of %s: %w", repo, err)
+	}
+	if err := s.client.Set(ctx, repoKey(repo), b); err != nil {
+		return fmt.Errorf("store state of %s: %w", repo, err)
+	}
+	return nil
+}
+
+func (s *stateStore) bucketLocked(ctx context.Context, k bucketKey) (map[int64][]int, error) {
+	if b, ok := s.buckets[k]; ok {
+		return b, nil
+	}
+	b := map[int64][]int{}
+	if s.client != nil {
+		raw, err := s.client.Get(ctx, k.storageKey())
+		if err != nil {
+			return nil, fmt.Errorf("read done attempts of %s on %s: %w", k.repo, k.day, err)
+		}
+		if raw != nil {
+			if err := json.Unmarshal(raw, &b); err != nil {
+				return nil, fmt.Errorf("decode done attempts of %s on %s: %w", k.repo, k.day, err)
+			}
+		}
+	}
+	s.buckets[k] = b
+	return b, nil
+}
+
+// claim reserves an attempt for emission. It returns false when the attempt is done or
+// being emitted by someone else (a poll and a webhook racing); a true claim must be
+// followed by done or release.
+func (s *stateStore) claim(ctx context.Context, id attemptID, created time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inflight[id] {
+		return false, nil
+	}
+	b, err := s.bucketLocked(ctx, newBucketKey(id.Repo, created))
+	if err != nil {
+		return false, err
+	}
+	if slices.Contains(b[id.RunID], id.Attempt) {
+		return false, nil
+	}
+	s.inflight[id] = true
+	return true, nil
+}
+
+// isDone reports whether the attempt was emitted (or skipped) already.
+func (s *stateStore) isDone(ctx context.Context, id attemptID, created time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := s.bucketLocked(ctx, newBucketKey(id.Repo, created))
+	if err != nil {
+		return false, err
+	}
+	return slices.Contains(b[id.RunID], id.Attempt), nil
+}
+
+// release gives up a claim without marking the attempt done (the emission failed).
+func (s *stateStore) release(id attemptID) {
+	s.mu.Lock()
+	delete(s.inflight, id)
+	s.mu.Unlock()
+}
+
+// done marks a claimed attempt as emitted and stores it at once.
+func (s *stateStore) done(ctx context.Context, id attemptID, created time.Time) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.inflight, id)
+	k := newBucketKey(id.Repo, created)
+	b, err := s.bucketLocked(ctx, k)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(b[id.RunID], id.Attempt) {
+		return nil
+	}
+	b[id.RunID] = append(b[id.RunID], id.Attempt)
+	if s.client == nil {
+		return nil
+	}
+	raw, err := json.Marshal(b)
+	if err != nil {
+		return fmt.Errorf("encode done attempts of %s on %s: %w", k.repo, k.day, err)
+	}
+	if err := s.client.Set(ctx, k.storageKey(), raw); err != nil {
+		return fmt.Errorf("store done attempts of %s on %s: %w", k.repo, k.day, err)
+	}
+	return nil
+}
+
+// prune drops the done records of runs created before the retention of repo.
+func (s *stateStore) prune(ctx context.Context, repo string) error {
+	cutoff := s.clock.Now().Add(-retention).UTC().Truncate(24 * time.Hour)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rs, err := s.loadRepoLocked(ctx, repo)
+	if err != nil {
+		return err
+	}
+	from := rs.PrunedThrough.UTC().Truncate(24 * time.Hour)
+	if !from.Before(cutoff) {
+		return nil
+	}
+	var ops []*storage.Operation
+	for d := from; d.Before(cutoff); d = d.Add(24 * time.Hour) {
+		k := bucketKey{repo: repo, day: dayOf(d)}
+		delete(s.buckets, k)
+		ops = append(ops, storage.DeleteOperation(k.storageKey()))
+	}
+	rs.PrunedThrough = cutoff
+	if s.client == nil {
+		return nil
+	}
+	b, err := json.Marshal(rs)
+	if err != nil {
+		return fmt.Errorf("encode state of %s: %w", repo, err)
+	}
+	ops = append(ops, storage.SetOperation(repoKey(repo), b))
+	if err := s.client.Batch(ctx, ops...); err != nil {
+		return fmt.Errorf("prune done attempts of %s: %w", repo, err)
+	}
+	return nil
+}
