@@ -115,23 +115,37 @@ func (h *idHasher) attrMap(m pcommon.Map) {
 	if n == 0 {
 		return
 	}
-	// The entries of this map occupy h.kvs[base:]; nested maps push theirs
-	// after them and pop them again, so the scratch slice is shared.
+	// Small maps are sorted in a stack array: moving pointers around on the
+	// heap costs write barriers whenever the GC is marking. Larger ones use
+	// h.kvs[base:], which nested maps extend and truncate again.
+	var local [16]keyValue
+	var kvs []keyValue
 	base := len(h.kvs)
-	for k, v := range m.All() {
-		h.kvs = append(h.kvs, keyValue{k, v})
+	if n <= len(local) {
+		kvs = local[:0]
+		for k, v := range m.All() {
+			kvs = append(kvs, keyValue{k, v})
+		}
+	} else {
+		for k, v := range m.All() {
+			h.kvs = append(h.kvs, keyValue{k, v})
+		}
+		kvs = h.kvs[base:]
 	}
-	seg := h.kvs[base:]
-	if !slices.IsSortedFunc(seg, compareKey) {
-		slices.SortStableFunc(seg, compareKey)
+	if !slices.IsSortedFunc(kvs, compareKey) {
+		slices.SortStableFunc(kvs, compareKey)
 	}
-	for i := base; i < base+n; i++ {
-		kv := h.kvs[i]
-		h.str(kv.k)
-		h.value(kv.v)
+	for i := range kvs {
+		if n > len(local) {
+			kvs = h.kvs[base : base+n] // nested maps may have moved h.kvs
+		}
+		h.str(kvs[i].k)
+		h.value(kvs[i].v)
 	}
-	clear(h.kvs[base:])
-	h.kvs = h.kvs[:base]
+	if n > len(local) {
+		clear(h.kvs[base:])
+		h.kvs = h.kvs[:base]
+	}
 }
 
 func compareKey(a, b keyValue) int { return cmp.Compare(a.k, b.k) }

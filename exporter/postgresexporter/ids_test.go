@@ -140,3 +140,34 @@ func TestIDHasherScratchReuse(t *testing.T) {
 	allocs := testing.AllocsPerRun(100, func() { h.seriesID(prefix, m) })
 	assert.Zero(t, allocs)
 }
+
+// TestIDsLargeMaps covers maps beyond the stack scratch (16 entries), nested in
+// each other, in both orders.
+func TestIDsLargeMaps(t *testing.T) {
+	build := func(reverse bool) pcommon.Map {
+		m := pcommon.NewMap()
+		for i := range 20 {
+			if reverse {
+				i = 19 - i
+			}
+			k := string(rune('a' + i))
+			nested := m.PutEmptyMap(k)
+			for j := range 20 {
+				if !reverse {
+					j = 19 - j
+				}
+				nested.PutInt(string(rune('A'+j)), int64(i*100+j))
+			}
+		}
+		return m
+	}
+	var h idHasher
+	fwd := h.resourceID("", build(false))
+	assert.Empty(t, h.kvs, "scratch popped")
+	assert.Equal(t, fwd, h.resourceID("", build(true)))
+
+	changed := build(false)
+	v, _ := changed.Get("k")
+	v.Map().PutInt("T", 0)
+	assert.NotEqual(t, fwd, h.resourceID("", changed))
+}

@@ -71,6 +71,9 @@ type metricConverter struct {
 	prefix []byte // canonical series encoding up to the point attributes
 
 	m           pmetric.Metric
+	name        string // sanitised once per metric
+	description string
+	unit        string
 	resourceID  int64
 	scopeID     int64
 	service     string
@@ -116,6 +119,7 @@ func (mc *metricConverter) metric(m pmetric.Metric, resourceID, scopeID int64, s
 
 func (mc *metricConverter) begin(typ, temporality string, monotonic bool) {
 	mc.typ, mc.temporality, mc.monotonic = typ, temporality, monotonic
+	mc.name, mc.description, mc.unit = sanitize(mc.m.Name()), sanitize(mc.m.Description()), sanitize(mc.m.Unit())
 	mc.prefix = mc.ids.seriesPrefix(mc.prefix, mc.resourceID, mc.scopeID, mc.m.Name(), mc.m.Unit(), typ, temporality, monotonic)
 }
 
@@ -128,10 +132,10 @@ func (mc *metricConverter) seriesID(attrs pcommon.Map) int64 {
 	mc.series[id] = struct{}{}
 	mc.rs.Series = append(mc.rs.Series, seriesRow{
 		ID:          id,
-		MetricName:  sanitize(mc.m.Name()),
+		MetricName:  mc.name,
 		ServiceName: mc.service,
-		Description: sanitize(mc.m.Description()),
-		Unit:        sanitize(mc.m.Unit()),
+		Description: mc.description,
+		Unit:        mc.unit,
 		Type:        mc.typ,
 		Temporality: mc.temporality,
 		IsMonotonic: mc.monotonic,
