@@ -10,6 +10,7 @@ import (
 // github.actions.*.
 const (
 	attrServiceName = string(semconv.ServiceNameKey)
+	attrErrorType   = string(semconv.ErrorTypeKey)
 
 	attrPipelineName       = string(semconv.CICDPipelineNameKey)
 	attrPipelineActionName = string(semconv.CICDPipelineActionNameKey)

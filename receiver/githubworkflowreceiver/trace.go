@@ -59,7 +59,8 @@ func (b *traceBuilder) build(a runAttempt) ptrace.Traces {
 	root := spans.AppendEmpty()
 	root.SetTraceID(traceID)
 	root.SetSpanID(rootID)
-	root.SetName(a.pipelineName())
+	// semconv: "{action} {pipeline}", the workflow name being low-cardinality.
+	root.SetName(actionRun + " " + a.pipelineName())
 	root.SetKind(ptrace.SpanKindServer)
 	b.rootAttributes(root.Attributes(), a)
 	setTimes(root, times.root)
@@ -139,7 +140,7 @@ func (b *traceBuilder) rootAttributes(m pcommon.Map, a runAttempt) {
 	m.PutStr(attrPipelineName, a.pipelineName())
 	m.PutStr(attrPipelineActionName, actionRun)
 	m.PutStr(attrPipelineRunID, strconv.FormatInt(run.GetID(), 10))
-	putStr(m, attrPipelineRunURL, run.GetHTMLURL())
+	putStr(m, attrPipelineRunURL, attemptURL(run.GetHTMLURL(), a.attempt()))
 	if r, _ := cicdResult(run.GetConclusion()); r != "" {
 		m.PutStr(attrPipelineResult, r)
 	}
@@ -235,13 +236,24 @@ func setTimes(s ptrace.Span, iv interval) {
 	}
 }
 
-// setStatus sets ERROR, with the raw conclusion as message, for failure,
-// timed_out and startup_failure; the status stays unset otherwise.
+// setStatus sets ERROR, with the raw conclusion as message and error.type,
+// for failure, timed_out and startup_failure; the status stays unset
+// otherwise.
 func setStatus(s ptrace.Span, conclusion string) {
 	if _, isErr := cicdResult(conclusion); isErr {
 		s.Status().SetCode(ptrace.StatusCodeError)
 		s.Status().SetMessage(conclusion)
+		s.Attributes().PutStr(attrErrorType, conclusion)
 	}
+}
+
+// attemptURL is the web page of one attempt: GitHub serves attempt n > 1 of
+// a run at ".../actions/runs/ID/attempts/n", the run's html_url shows the latest.
+func attemptURL(runURL string, attempt int) string {
+	if runURL == "" || attempt <= 1 || strings.Contains(runURL, "/attempts/") {
+		return runURL
+	}
+	return runURL + "/attempts/" + strconv.Itoa(attempt)
 }
 
 func putStr(m pcommon.Map, k, v string) {
