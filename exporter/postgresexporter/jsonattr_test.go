@@ -106,8 +106,9 @@ func (f *fuzzValues) u64() uint64 {
 	return binary.LittleEndian.Uint64(b[:])
 }
 
+// fillMap adds up to 23 entries: beyond 16 the id hasher sorts on the heap.
 func (f *fuzzValues) fillMap(m pcommon.Map) {
-	for n := int(f.byte() % 6); n > 0 && len(f.data) > 0; n-- {
+	for n := int(f.byte() % 24); n > 0 && len(f.data) > 0; n-- {
 		f.fill(m.PutEmpty(string(f.bytes())))
 	}
 }
