@@ -46,6 +46,9 @@ type pgExporter struct {
 
 	migrations []migration
 	known      *knownIDs
+	inDoubt    *inDoubtWrites
+	// commit commits a write's transaction; tests replace it to lose the answer of a COMMIT.
+	commit func(context.Context, pgx.Tx) error
 
 	// Set by Start.
 	pool   *pgxpool.Pool
@@ -75,6 +78,8 @@ func newExporter(set exporter.Settings, cfg *Config, signal string) (*pgExporter
 		now:        time.Now,
 		migrations: migrations,
 		known:      newKnownIDs(),
+		inDoubt:    newInDoubtWrites(),
+		commit:     func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) },
 	}, nil
 }
 
@@ -224,8 +229,9 @@ func (e *pgExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 
 // write stores one request's rows in one transaction: the dimension rows not known yet through
 // temporary tables and INSERT ... ON CONFLICT DO NOTHING (several collectors may write the same
-// series), then every fact table with COPY. Nothing of a failed request is committed, so
-// exporterhelper may retry it without duplicating rows.
+// series), then every fact table with COPY, and a commit token. Nothing of a failed request is
+// committed, so exporterhelper may retry it without duplicating rows; a commit left in doubt is
+// resolved through its token before the retry writes anything (see indoubt.go).
 func (e *pgExporter) write(ctx context.Context, rs *rowSet) error {
 	if e.pool == nil {
 		return errNotStarted
@@ -233,27 +239,36 @@ func (e *pgExporter) write(ctx context.Context, rs *rowSet) error {
 	if err := e.ensureReady(ctx); err != nil {
 		return err
 	}
+	fp := fingerprint(rs)
+	if tok, ok := e.inDoubt.take(fp); ok {
+		committed, err := e.tokenCommitted(ctx, tok)
+		if err != nil {
+			e.inDoubt.put(fp, tok)
+			return fmt.Errorf("resolve a commit in doubt: %w", err)
+		}
+		if committed {
+			return nil
+		}
+	}
+	tok, err := newCommitToken()
+	if err != nil {
+		return err
+	}
 	todo := e.known.newDimensions(rs)
 	dims, facts := todo.dimensions(), todo.facts()
 	written := make([]int64, 0, len(dims)+len(facts))
-	err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
-		written = written[:0]
-		for _, t := range dims {
-			n, err := e.insertDimension(ctx, tx, t)
-			if err != nil {
-				return err
+	tx, err := e.pool.Begin(ctx)
+	if err == nil {
+		err = e.writeTx(ctx, tx, tok, dims, facts, &written)
+		if err != nil {
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		} else if err = e.commit(ctx, tx); err != nil {
+			if commitInDoubt(err) {
+				e.inDoubt.put(fp, tok)
 			}
-			written = append(written, n)
+			err = fmt.Errorf("commit: %w", err)
 		}
-		for _, t := range facts {
-			n, err := tx.CopyFrom(ctx, pgx.Identifier{e.cfg.Schema, t.Table}, t.Columns, t.Source)
-			if err != nil {
-				return fmt.Errorf("copy %d rows into %s: %w", t.Rows, t.Table, err)
-			}
-			written = append(written, n)
-		}
-		return nil
-	})
+	}
 	if err != nil {
 		if isSchemaMissing(err) {
 			// Dropped by hand or a restored database: migrate again before the retry.
@@ -275,6 +290,34 @@ func (e *pgExporter) write(ctx context.Context, rs *rowSet) error {
 		}
 	}
 	return nil
+}
+
+func (e *pgExporter) writeTx(ctx context.Context, tx pgx.Tx, tok commitToken, dims, facts []copyTable, written *[]int64) error {
+	if _, err := tx.Exec(ctx, "INSERT INTO "+pgx.Identifier{e.cfg.Schema, "export_commits"}.Sanitize()+" (token) VALUES ($1)", tok); err != nil {
+		return fmt.Errorf("insert commit token: %w", err)
+	}
+	for _, t := range dims {
+		n, err := e.insertDimension(ctx, tx, t)
+		if err != nil {
+			return err
+		}
+		*written = append(*written, n)
+	}
+	for _, t := range facts {
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{e.cfg.Schema, t.Table}, t.Columns, t.Source)
+		if err != nil {
+			return fmt.Errorf("copy %d rows into %s: %w", t.Rows, t.Table, err)
+		}
+		*written = append(*written, n)
+	}
+	return nil
+}
+
+func (e *pgExporter) tokenCommitted(ctx context.Context, tok commitToken) (bool, error) {
+	var found bool
+	err := e.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+pgx.Identifier{e.cfg.Schema, "export_commits"}.Sanitize()+
+		" WHERE token = $1)", tok).Scan(&found)
+	return found, err
 }
 
 // insertDimension adds the rows of a dimension table that are not there yet and returns how many

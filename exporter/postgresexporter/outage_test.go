@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
@@ -87,7 +88,17 @@ func TestOutageLosesNothingDuplicatesNothing(t *testing.T) {
 			require.NoError(t, exp.ConsumeTraces(t.Context(), numberedTraces(i*perRequest, perRequest, "span")))
 		}
 	}
+	countSpans := func(conn *pgx.Conn) int64 {
+		var n int64
+		if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM otel.spans").Scan(&n); err != nil {
+			return -1 // not migrated yet
+		}
+		return n
+	}
+	before := connect(t, dsn)
 	send(0, requests/3)
+	// The stream is flowing (the exporter holds live connections) when the server goes down.
+	require.Eventually(t, func() bool { return countSpans(before) > 0 }, time.Minute, 5*time.Millisecond)
 	require.NoError(t, cluster.Stop(), "outage begins while the first third is being written")
 	send(requests/3, 2*requests/3)
 	require.NoError(t, cluster.Start())
@@ -95,11 +106,7 @@ func TestOutageLosesNothingDuplicatesNothing(t *testing.T) {
 
 	total := int64(requests * perRequest)
 	conn := connect(t, dsn)
-	require.Eventually(t, func() bool {
-		var n int64
-		err := conn.QueryRow(t.Context(), "SELECT count(*) FROM otel.spans").Scan(&n)
-		return err == nil && n >= total
-	}, time.Minute, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return countSpans(conn) >= total }, time.Minute, 20*time.Millisecond)
 	require.NoError(t, exp.Shutdown(context.Background()))
 
 	var rows, distinct, minI, maxI int64
