@@ -28,6 +28,12 @@ func contractDefaults() *Config {
 	}
 }
 
+func TestDefaultConfigIsTheContract(t *testing.T) {
+	cfg := createDefaultConfig()
+	assert.Equal(t, contractDefaults(), cfg)
+	assert.NoError(t, confmap.Validate(cfg))
+}
+
 func TestLoadConfig(t *testing.T) {
 	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
 	require.NoError(t, err)
@@ -92,7 +98,7 @@ func TestLoadConfig(t *testing.T) {
 		t.Run(tt.id.String(), func(t *testing.T) {
 			sub, err := cm.Sub(tt.id.String())
 			require.NoError(t, err)
-			cfg := contractDefaults()
+			cfg := createDefaultConfig().(*Config)
 			require.NoError(t, sub.Unmarshal(cfg))
 			assert.NoError(t, confmap.Validate(cfg))
 			assert.Equal(t, tt.want, cfg)
