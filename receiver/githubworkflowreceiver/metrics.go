@@ -72,7 +72,7 @@ func (m *cicdMetrics) recordCompleted(a runAttempt) {
 	m.runDuration.record(times.root.duration().Seconds(), pipeline, runStateExecuting, result, owner, repo)
 	for i, job := range a.Jobs {
 		jt := times.jobs[i]
-		if job == nil || jt.carried {
+		if jt.skip || jt.carried {
 			continue
 		}
 		name := jobName(job)

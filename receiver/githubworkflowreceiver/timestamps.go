@@ -1,6 +1,7 @@
 package githubworkflowreceiver // import "github.com/otelcol-diagnostics/otelcol-diagnostics/receiver/githubworkflowreceiver"
 
 import (
+	"math"
 	"time"
 
 	"github.com/google/go-github/v66/github"
@@ -33,6 +34,7 @@ type jobTimes struct {
 	queue   interval
 	started bool // the job ran on a runner: the queue span exists
 	carried bool // carried over from an earlier attempt by a partial re-run
+	skip    bool // nil, or a repeated job id: gets no span and no metrics
 	steps   []stepTimes
 }
 
@@ -41,8 +43,14 @@ type stepTimes struct {
 	ran  bool // the step has a start time: it gets a span
 }
 
+// maxUnixSeconds bounds the timestamps kept: OTLP timestamps are nanoseconds
+// since 1970 and Go's UnixNano overflows in 2262, so a GitHub timestamp outside
+// that range counts as missing.
+const maxUnixSeconds = math.MaxInt64 / int64(time.Second)
+
+// ts is a GitHub timestamp, or the zero time when it is missing or unrepresentable.
 func ts(t *github.Timestamp) time.Time {
-	if t == nil {
+	if t == nil || t.Unix() < 0 || t.Unix() >= maxUnixSeconds {
 		return time.Time{}
 	}
 	return t.Time
@@ -122,11 +130,14 @@ func jobStarted(job *github.WorkflowJob) bool {
 // and no steps (those are in the earlier attempt's trace, which it links to).
 func sanitize(a runAttempt) attemptTimes {
 	at := attemptTimes{root: rootInterval(a.Run), jobs: make([]jobTimes, len(a.Jobs))}
+	seen := make(map[int64]bool, len(a.Jobs))
 	for i, job := range a.Jobs {
-		if job == nil {
+		jt := &at.jobs[i]
+		if job == nil || seen[job.GetID()] {
+			jt.skip = true
 			continue
 		}
-		jt := &at.jobs[i]
+		seen[job.GetID()] = true
 		if a.carriedOver(job) {
 			jt.carried = true
 			jt.span = interval{start: at.root.start, end: at.root.start, corrected: true}
@@ -151,7 +162,7 @@ func sanitize(a runAttempt) attemptTimes {
 			if step == nil || step.StartedAt == nil || step.StartedAt.IsZero() {
 				continue // never ran (queued when the job ended)
 			}
-			jt.steps[k] = stepTimes{span: within(step.StartedAt.Time, ts(step.CompletedAt), running), ran: true}
+			jt.steps[k] = stepTimes{span: within(ts(step.StartedAt), ts(step.CompletedAt), running), ran: true}
 		}
 	}
 	return at

@@ -31,6 +31,15 @@ func TestRootInterval(t *testing.T) {
 		{"no run_started_at", &github.WorkflowRun{CreatedAt: at(-5), UpdatedAt: at(60)}, iv(-5, 60, true)},
 		{"no updated_at", &github.WorkflowRun{RunStartedAt: at(0)}, iv(0, 0, true)},
 		{"absurd length", &github.WorkflowRun{RunStartedAt: at(0), UpdatedAt: at(40 * 86400)}, iv(0, 35*86400, true)},
+		{
+			"start before 1970", &github.WorkflowRun{RunStartedAt: &github.Timestamp{Time: time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC)}, CreatedAt: at(-5), UpdatedAt: at(60)},
+			iv(-5, 60, true),
+		},
+		{
+			"end after 2262", &github.WorkflowRun{RunStartedAt: at(0), UpdatedAt: &github.Timestamp{Time: time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC)}},
+			iv(0, 0, true),
+		},
+		{"no timestamps at all", &github.WorkflowRun{}, interval{corrected: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,5 +143,5 @@ func TestSanitizeJobs(t *testing.T) {
 func TestSanitizeNilJob(t *testing.T) {
 	run := &github.WorkflowRun{RunStartedAt: at(0), UpdatedAt: at(1)}
 	got := sanitize(runAttempt{Repo: "o/r", Run: run, Jobs: []*github.WorkflowJob{nil}})
-	assert.Equal(t, []jobTimes{{}}, got.jobs)
+	assert.Equal(t, []jobTimes{{skip: true}}, got.jobs)
 }

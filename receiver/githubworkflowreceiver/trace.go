@@ -3,6 +3,7 @@ package githubworkflowreceiver // import "github.com/otelcol-diagnostics/otelcol
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/go-github/v66/github"
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -74,10 +75,10 @@ func (b *traceBuilder) build(a runAttempt) ptrace.Traces {
 	}
 
 	for i, job := range a.Jobs {
-		if job == nil {
+		jt := times.jobs[i]
+		if jt.skip {
 			continue
 		}
-		jt := times.jobs[i]
 		jobID := job.GetID()
 		js := spans.AppendEmpty()
 		js.SetTraceID(traceID)
@@ -228,9 +229,16 @@ func repositoryURL(run *github.WorkflowRun) string {
 	return ""
 }
 
+func otlpTime(t time.Time) pcommon.Timestamp {
+	if t.IsZero() {
+		return 0 // no timestamp at all (never from GitHub for a completed run)
+	}
+	return pcommon.NewTimestampFromTime(t)
+}
+
 func setTimes(s ptrace.Span, iv interval) {
-	s.SetStartTimestamp(pcommon.NewTimestampFromTime(iv.start))
-	s.SetEndTimestamp(pcommon.NewTimestampFromTime(iv.end))
+	s.SetStartTimestamp(otlpTime(iv.start))
+	s.SetEndTimestamp(otlpTime(iv.end))
 	if iv.corrected {
 		s.Attributes().PutBool(attrGHTimestampsCorrected, true)
 	}

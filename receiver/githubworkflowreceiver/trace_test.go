@@ -1,6 +1,7 @@
 package githubworkflowreceiver
 
 import (
+	"encoding/json"
 	"flag"
 	"path/filepath"
 	"testing"
@@ -217,4 +218,46 @@ func findSpan(t *testing.T, td ptrace.Traces, name string) ptrace.Span {
 func ptrClone[T any](p *T) *T {
 	c := *p
 	return &c
+}
+
+func TestBuildRepeatedJobID(t *testing.T) {
+	a := attemptFromJob(jobFixture(t, "webhooks/workflow_job/completed.failure.with-organization.payload.json"))
+	a.Jobs = append(a.Jobs, a.Jobs[0], nil)
+	td := newTraceBuilder(testHost).build(a)
+	assertWellFormed(t, td)
+	assert.Equal(t, newTraceBuilder(testHost).build(attemptFromJob(jobFixture(t,
+		"webhooks/workflow_job/completed.failure.with-organization.payload.json"))).SpanCount(), td.SpanCount())
+}
+
+// FuzzBuild decodes a run and a job the way go-github does and checks that
+// any input gives a well-formed trace: no panic, unique ids, no negative
+// span, every child within its parent.
+func FuzzBuild(f *testing.F) {
+	run, _ := runFixture(f, "webhooks/workflow_run/completed.payload.json")
+	runJSON, err := json.Marshal(run)
+	require.NoError(f, err)
+	for _, rel := range []string{
+		"webhooks/workflow_job/completed.failure.with-organization.payload.json",
+		"webhooks/workflow_job/in_progress.with-queued-steps.payload.json",
+		"contrib/workflow_job.completed.skipped.payload.json",
+	} {
+		jobJSON, err := json.Marshal(jobFixture(f, rel).GetWorkflowJob())
+		require.NoError(f, err)
+		f.Add(runJSON, jobJSON)
+	}
+	f.Add([]byte(`{"run_attempt":3,"run_started_at":"2026-01-01T00:00:10Z","updated_at":"2026-01-01T00:00:00Z"}`),
+		[]byte(`{"run_attempt":1,"steps":[{"number":1,"started_at":"2030-01-01T00:00:00Z"},{"number":1}]}`))
+	f.Add([]byte(`{"run_started_at":"1960-01-01T00:00:00Z","created_at":"2300-01-01T00:00:00Z","updated_at":"1971-01-01T00:00:00Z"}`),
+		[]byte(`{"created_at":"2400-01-01T00:00:00Z","started_at":"0001-01-01T00:00:00Z","steps":[{"number":2,"started_at":"1969-12-31T23:59:59Z"}]}`))
+	b := newTraceBuilder(testHost)
+	f.Fuzz(func(t *testing.T, runJSON, jobJSON []byte) {
+		var run github.WorkflowRun
+		var job github.WorkflowJob
+		if json.Unmarshal(runJSON, &run) != nil || json.Unmarshal(jobJSON, &job) != nil {
+			return
+		}
+		td := b.build(runAttempt{Repo: "o/r", Run: &run, Jobs: []*github.WorkflowJob{&job, &job}})
+		assertWellFormed(t, td)
+		newCICDMetrics(t0).recordCompleted(runAttempt{Repo: "o/r", Run: &run, Jobs: []*github.WorkflowJob{&job}})
+	})
 }
