@@ -22,8 +22,9 @@ import (
 )
 
 // The integration benchmarks write pushes of 8000 rows (the size the default batching forms)
-// through the exporter into the test cluster, one goroutine and one connection, conversion
-// included, and in the same run measure a raw server-side COPY of the very same rows, from a file
+// through the exporter into the test cluster, conversion included: one goroutine and one
+// connection ("exporter"), and GOMAXPROCS goroutines with a connection each
+// ("exporter_parallel", as the queue's consumers do), and in the same run measure a raw server-side COPY of the very same rows, from a file
 // the server reads itself, into a plain table with the same columns and indexes. The ratio of the
 // two is the exporter's efficiency; the raw COPY is the ceiling of this server on this machine.
 //
@@ -106,17 +107,31 @@ func benchIntegration(b *testing.B, unit, table string, push func(*pgExporter) (
 		b.ReportMetric(float64(b.N*rows)/b.Elapsed().Seconds(), unit+"/s")
 	})
 
-	// The same rows, dumped by the server to a file in its data directory, then loaded with a
-	// server-side COPY into a plain table with the same columns and indexes.
+	// As exporterhelper runs it: several queue consumers, each with its own connection.
+	b.Run("exporter_parallel", func(b *testing.B) {
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := write(b.Context()); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N*rows)/b.Elapsed().Seconds(), unit+"/s")
+	})
+
+	// The same rows, dumped by the server to a file in the cluster's directory in COPY's binary
+	// format (no text parsing: the fastest way into PostgreSQL), then loaded with a server-side COPY
+	// into a plain table with the same columns and indexes.
 	conn := connect(b, dsn)
 	ctx := b.Context()
 	src := pgx.Identifier{"otel", table}.Sanitize()
 	mustExec(b, conn, "CREATE TABLE raw_copy (LIKE "+src+" INCLUDING ALL)")
 	file := "'" + strings.ReplaceAll(filepath.Join(cluster.Dir(), "bench_raw_copy.dat"), "'", "''") + "'"
-	mustExec(b, conn, "COPY (SELECT * FROM "+src+" LIMIT "+strconv.Itoa(rows)+") TO "+file)
+	mustExec(b, conn, "COPY (SELECT * FROM "+src+" LIMIT "+strconv.Itoa(rows)+") TO "+file+" WITH (FORMAT binary)")
 	b.Run("raw_server_copy", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := conn.Exec(ctx, "COPY raw_copy FROM "+file); err != nil {
+			if _, err := conn.Exec(ctx, "COPY raw_copy FROM "+file+" WITH (FORMAT binary)"); err != nil {
 				b.Fatal(err)
 			}
 		}
