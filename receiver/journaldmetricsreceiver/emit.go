@@ -30,6 +30,7 @@ func (e *engine) Collect(now time.Time) pmetric.Metrics {
 	ts := pcommon.NewTimestampFromTime(now)
 
 	if e.entries != nil {
+		e.lastEntries.s = nil // the sweep may drop it
 		e.entries.sweep(now, e.idleTimeout)
 		e.entries.emit(sm.Metrics(), entriesMetricName, entriesMetricDescription, entriesMetricUnit, ts)
 	}

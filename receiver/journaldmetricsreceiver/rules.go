@@ -90,6 +90,13 @@ type ruleStats struct {
 	ruleSet, missingSet, nanSet attribute.Set
 }
 
+// lastSeries remembers the raw attribute bytes of the last series used.
+type lastSeries struct {
+	prio, unit []byte
+	s          *series
+	overflow   bool
+}
+
 // engine applies the compiled rules to journal entries and holds the aggregated series.
 type engine struct {
 	mu sync.Mutex
@@ -101,6 +108,7 @@ type engine struct {
 	unitField, prioField int
 	entriesOverflows     int64
 	entriesOverflowSet   attribute.Set
+	lastEntries          lastSeries // the entries series of the previous entry; reset by Collect
 
 	// per-entry field cache: fval[i] is valid when fgen[i] == gen.
 	ent  entry
@@ -295,12 +303,18 @@ func (e *engine) observeEntries() {
 	// counts under an empty value rather than losing the entry.
 	prio, _ := e.field(e.prioField)
 	unit, _ := e.field(e.unitField)
-	e.attrVals[0], e.attrVals[1] = e.validUTF8(0, prio), e.validUTF8(1, unit)
-	s, overflow := e.lookup(e.entries, 2)
-	if overflow {
+	// Consecutive entries often come from the same unit: reuse the previous series.
+	lc := &e.lastEntries
+	if lc.s == nil || !bytes.Equal(prio, lc.prio) || !bytes.Equal(unit, lc.unit) {
+		lc.prio = append(lc.prio[:0], prio...)
+		lc.unit = append(lc.unit[:0], unit...)
+		e.attrVals[0], e.attrVals[1] = e.validUTF8(0, prio), e.validUTF8(1, unit)
+		lc.s, lc.overflow = e.lookup(e.entries, 2)
+	}
+	if lc.overflow {
 		e.entriesOverflows++
 	}
-	e.entries.record(s, 1)
+	e.entries.record(lc.s, 1)
 }
 
 func (e *engine) apply(r *rule) {

@@ -72,3 +72,21 @@ func TestSeriesNeverExpireWithZeroTimeout(t *testing.T) {
 	e.Collect(testStart)
 	assert.Equal(t, map[string]float64{"n{}": 1}, points(e.Collect(testStart.Add(1000*time.Hour))))
 }
+
+func TestEntriesSeriesExpiresAndComesBack(t *testing.T) {
+	cfg := contractDefaults()
+	cfg.SeriesIdleTimeout = time.Minute
+	e := mustEngine(t, cfg)
+	ent := newEntry("_SYSTEMD_UNIT", "a.service", "PRIORITY", "6")
+	e.Observe(t.Context(), ent)
+	e.Observe(t.Context(), ent)
+	assert.Equal(t, map[string]float64{"journald.entries{priority=6,unit=a.service}": 2}, points(e.Collect(testStart.Add(time.Second))))
+	assert.Empty(t, points(e.Collect(testStart.Add(2*time.Minute))))
+
+	// The same unit again: a new series from zero, not the expired one.
+	e.Observe(t.Context(), ent)
+	md := e.Collect(testStart.Add(3 * time.Minute))
+	assert.Equal(t, map[string]float64{"journald.entries{priority=6,unit=a.service}": 1}, points(md))
+	dp := md.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0).Sum().DataPoints().At(0)
+	assert.Equal(t, pcommon.NewTimestampFromTime(testStart.Add(2*time.Minute)), dp.StartTimestamp())
+}
