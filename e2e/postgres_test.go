@@ -110,3 +110,77 @@ service:
 	require.NoError(t, conn.QueryRow(t.Context(), `SELECT count(*) FROM e2e.v_metrics WHERE service_name = 'telemetrygen'`).Scan(&viewRows))
 	assert.Equal(t, want["metric_points"], viewRows)
 }
+
+// TestPostgresExporterPersistentQueueAcrossRestart sends spans while PostgreSQL is down to a
+// collector whose sending queue is kept by file_storage, stops that collector, brings the
+// database back and starts a new collector on the same storage: every span lands exactly once.
+func TestPostgresExporterPersistentQueueAcrossRestart(t *testing.T) {
+	cluster, err := pgtest.Start()
+	require.NoError(t, err, "the postgres exporter's end-to-end test needs a PostgreSQL server")
+	t.Cleanup(func() { assert.NoError(t, cluster.Close()) })
+	dsn := cluster.NewDatabase(t)
+	storage := t.TempDir()
+
+	config := func(otlp, health string) string {
+		return fmt.Sprintf(`
+extensions:
+  health_check:
+    endpoint: %s
+  file_storage:
+    directory: %s
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: %s
+exporters:
+  postgres:
+    dsn: ${env:POSTGRES_DSN}
+    sending_queue:
+      storage: file_storage
+    retry_on_failure:
+      initial_interval: 100ms
+      max_interval: 500ms
+      max_elapsed_time: 0
+service:
+  extensions: [health_check, file_storage]
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    traces:
+      receivers: [otlp]
+      exporters: [postgres]
+`, health, storage, otlp)
+	}
+
+	require.NoError(t, cluster.Stop(), "the database is down from the start")
+	otlp, health := e2etest.FreeAddr(t), e2etest.FreeAddr(t)
+	first := e2etest.Start(t, config(otlp, health), "POSTGRES_DSN="+dsn)
+	first.WaitHTTP("http://"+health+"/", 30*time.Second)
+	const traces = 200 // × 2 spans
+	out, err := exec.CommandContext(t.Context(), e2etest.Telemetrygen(t), "traces", "--traces", strconv.Itoa(traces),
+		"--otlp-endpoint", otlp, "--otlp-insecure", "--workers", "1", "--rate", "0").CombinedOutput()
+	require.NoError(t, err, string(out))
+	require.NoError(t, first.Stop(30*time.Second), "clean exit with the queue still full")
+
+	require.NoError(t, cluster.Start())
+	otlp, health = e2etest.FreeAddr(t), e2etest.FreeAddr(t)
+	second := e2etest.Start(t, config(otlp, health), "POSTGRES_DSN="+dsn)
+	second.WaitHTTP("http://"+health+"/", 30*time.Second)
+
+	conn, err := pgx.Connect(t.Context(), dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	count := func() int64 {
+		var n int64
+		if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM otel.spans").Scan(&n); err != nil {
+			return -1
+		}
+		return n
+	}
+	e2etest.Eventually(t, 60*time.Second, func() bool { return count() >= 2*traces },
+		"queued spans did not arrive; first collector:\n%s\nsecond collector:\n%s", first.Output(), second.Output())
+	require.NoError(t, second.Stop(10*time.Second))
+	assert.Equal(t, int64(2*traces), count(), "exactly once across the restart")
+}
