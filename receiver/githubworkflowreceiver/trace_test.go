@@ -261,3 +261,25 @@ func FuzzBuild(f *testing.F) {
 		newCICDMetrics(t0).recordCompleted(runAttempt{Repo: "o/r", Run: &run, Jobs: []*github.WorkflowJob{&job}})
 	})
 }
+
+// BenchmarkBuild builds the trace of an attempt with 20 jobs of 13 steps
+// (the failure fixture's job, with distinct ids) and records its metrics.
+func BenchmarkBuild(b *testing.B) {
+	a := attemptFromJob(jobFixture(b, "webhooks/workflow_job/completed.failure.with-organization.payload.json"))
+	job := a.Jobs[0]
+	for i := 1; i < 20; i++ {
+		c := *job
+		c.ID = github.Int64(job.GetID() + int64(i))
+		a.Jobs = append(a.Jobs, &c)
+	}
+	builder := newTraceBuilder(testHost)
+	m := newCICDMetrics(t0)
+	spans := builder.build(a).SpanCount()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = builder.build(a)
+		m.recordCompleted(a)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "attempts/s")
+	b.ReportMetric(float64(b.N*spans)/b.Elapsed().Seconds(), "spans/s")
+}
