@@ -527,14 +527,13 @@ func TestMigrationsTwiceAndConcurrently(t *testing.T) {
 	require.NoError(t, checkMigrated(t.Context(), pools[0], "otel", migrations))
 
 	conn := connect(t, dsn)
-	var versions []int32
 	rows, err := conn.Query(t.Context(), "SELECT version FROM otel.schema_migrations ORDER BY version")
 	require.NoError(t, err)
-	versions, err = pgx.CollectRows(rows, pgx.RowTo[int32])
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
 	require.NoError(t, err)
 	require.Len(t, versions, len(migrations))
 	for i, m := range migrations {
-		assert.Equal(t, int32(m.version), versions[i])
+		assert.Equal(t, m.version, versions[i])
 	}
 	var partitions int
 	require.NoError(t, conn.QueryRow(t.Context(), `SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid

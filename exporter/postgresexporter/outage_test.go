@@ -3,6 +3,7 @@ package postgresexporter
 import (
 	"context"
 	"encoding/binary"
+	"strconv"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ import (
 )
 
 // numberedTraces returns n spans whose span ids encode first..first+n-1, named name.
-func numberedTraces(first, n int, name string) ptrace.Traces {
+func numberedTraces(first, n uint64, name string) ptrace.Traces {
 	td := ptrace.NewTraces()
 	rs := td.ResourceSpans().AppendEmpty()
 	rs.Resource().Attributes().PutStr("service.name", "outage")
@@ -33,14 +34,14 @@ func numberedTraces(first, n int, name string) ptrace.Traces {
 		sp := ss.Spans().AppendEmpty()
 		var tid pcommon.TraceID
 		var sid pcommon.SpanID
-		binary.BigEndian.PutUint64(tid[8:], uint64(i)+1)
-		binary.BigEndian.PutUint64(sid[:], uint64(i)+1)
+		binary.BigEndian.PutUint64(tid[8:], i+1)
+		binary.BigEndian.PutUint64(sid[:], i+1)
 		sp.SetTraceID(tid)
 		sp.SetSpanID(sid)
 		sp.SetName(name)
 		sp.SetStartTimestamp(pcommon.NewTimestampFromTime(now))
 		sp.SetEndTimestamp(pcommon.NewTimestampFromTime(now.Add(time.Millisecond)))
-		sp.Attributes().PutInt("i", int64(i))
+		sp.Attributes().PutStr("i", strconv.FormatUint(i, 10))
 	}
 	return td
 }
@@ -83,7 +84,7 @@ func TestOutageLosesNothingDuplicatesNothing(t *testing.T) {
 	exp := startPipeline(t, pipelineConfig(dsn, true), metadatatest.NewSettings(tel))
 
 	const requests, perRequest = 150, 100
-	send := func(from, to int) {
+	send := func(from, to uint64) {
 		for i := from; i < to; i++ {
 			require.NoError(t, exp.ConsumeTraces(t.Context(), numberedTraces(i*perRequest, perRequest, "span")))
 		}

@@ -73,7 +73,8 @@ func versionOf(initdb string) float64 {
 }
 
 func isExecutable(p string) bool {
-	st, err := os.Stat(p)
+	st, err := os.Stat(p) //nolint:gosec // a path of the test operator's choosing (PG_BINDIR) is the point
+
 	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
 }
 
@@ -139,8 +140,8 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	port := l.Addr().(*net.TCPAddr).Port
+	return port, l.Close()
 }
 
 func (c *Cluster) run(tool string, args ...string) (string, error) {
@@ -251,7 +252,6 @@ func (c *Cluster) admin(ctx context.Context, sql string) error {
 	if err != nil {
 		return err
 	}
-	defer conn.Close(context.Background())
 	_, err = conn.Exec(ctx, sql)
-	return err
+	return errors.Join(err, conn.Close(context.Background()))
 }

@@ -1,6 +1,7 @@
 package pgtest
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -24,9 +25,9 @@ func TestClusterStopStart(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		defer conn.Close(t.Context())
 		var one int
-		return conn.QueryRow(t.Context(), "SELECT 1").Scan(&one)
+		err = conn.QueryRow(t.Context(), "SELECT 1").Scan(&one)
+		return errors.Join(err, conn.Close(t.Context()))
 	}
 	require.NoError(t, query())
 	require.NoError(t, c.Stop())
