@@ -2,6 +2,7 @@ package githubworkflowreceiver
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -13,7 +14,7 @@ import (
 // change to the derivation (which would re-identify every emitted trace)
 // cannot go unnoticed.
 func TestIDDerivation(t *testing.T) {
-	field := func(s string) []byte { return append([]byte{byte(len(s))}, s...) } // lengths < 128: one varint byte
+	field := func(s string) []byte { return append(binary.AppendUvarint(nil, uint64(len(s))), s...) }
 	var msg []byte
 	for _, f := range []string{"githubworkflow/v1", "api.github.com", "octo-org/octo-repo", "289782451", "2"} {
 		msg = append(msg, field(f)...)
