@@ -199,6 +199,7 @@ func (e *pgExporter) shutdown(ctx context.Context) error {
 		if e.cancel == nil {
 			return
 		}
+		defer e.logger.Info("PostgreSQL exporter stopped")
 		e.cancel()
 		done := make(chan struct{})
 		go func() {
