@@ -93,11 +93,21 @@ func Start() (*Cluster, error) {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	if err := c.Start(); err != nil {
-		_ = os.RemoveAll(dir)
-		return nil, err
+	// The port was free a moment ago; if another process took it meanwhile, take another.
+	for attempt := 0; ; attempt++ {
+		err := c.Start()
+		if err == nil {
+			return c, nil
+		}
+		if attempt == 3 || !strings.Contains(c.Log(), "could not bind") {
+			_ = os.RemoveAll(dir)
+			return nil, err
+		}
+		if c.port, err = freePort(); err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, err
+		}
 	}
-	return c, nil
 }
 
 func (c *Cluster) init() error {
