@@ -70,9 +70,20 @@ type Server struct {
 	limit     int
 	remaining int
 	charged   int
+	later     int
+	version   int
+	pages     map[string]cachedPage // URL -> body rendered at version
 	reset     time.Time
 	window    time.Duration
 	http      *httptest.Server
+}
+
+type cachedPage struct {
+	version int
+	raw     []byte
+	etag    string
+	next    int
+	last    int
 }
 
 type attempt struct {
@@ -91,6 +102,7 @@ func New(now func() time.Time) *Server {
 		repos:     map[string][]string{},
 		runs:      map[string]map[int64][]attempt{},
 		counts:    map[Key]int{},
+		pages:     map[string]cachedPage{},
 		limit:     defaultLimit,
 		remaining: defaultLimit,
 		window:    defaultWindow,
@@ -130,6 +142,7 @@ func (rt roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 func (s *Server) AddRepo(ownerType, owner, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.version++
 	s.owners[owner] = ownerType
 	if !slices.Contains(s.repos[owner], name) {
 		s.repos[owner] = append(s.repos[owner], name)
@@ -144,6 +157,7 @@ func (s *Server) AddRepo(ownerType, owner, name string) {
 func (s *Server) PutAttempt(repo string, run *github.WorkflowRun, jobs []*github.WorkflowJob) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.version++
 	if s.runs[repo] == nil {
 		s.runs[repo] = map[int64][]attempt{}
 	}
@@ -160,6 +174,7 @@ func (s *Server) PutAttempt(repo string, run *github.WorkflowRun, jobs []*github
 func (s *Server) DeleteRun(repo string, id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.version++
 	delete(s.runs[repo], id)
 }
 
@@ -219,11 +234,20 @@ func (s *Server) Charged() int {
 	return s.charged
 }
 
+// LaterPages counts the requests for a page after the first (pagination).
+func (s *Server) LaterPages() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.later
+}
+
 // ResetCounts forgets every count.
 func (s *Server) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts = map[Key]int{}
+	s.later = 0
+	s.charged = 0
 }
 
 // ServeHTTP answers one API request.
@@ -233,6 +257,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	endpoint, parts := classify(r.URL.Path)
 	status := s.serve(w, r, endpoint, parts)
 	s.counts[Key{endpoint, status}]++
+	if page, _ := strconv.Atoi(r.URL.Query().Get("page")); page > 1 {
+		s.later++
+	}
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, endpoint string, p []string) int {
@@ -250,33 +277,38 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, endpoint string, 
 	if s.remaining <= 0 {
 		return s.writeError(w, http.StatusForbidden, "API rate limit exceeded for user ID 1.")
 	}
-	var body any
-	status := http.StatusOK
-	var next, last int
-	switch endpoint {
-	case EndpointRepoRuns:
-		body, next, last, status = s.listRuns(r, p[1]+"/"+p[2])
-	case EndpointRun:
-		body, status = s.getAttempt(p[1]+"/"+p[2], p[5], "")
-	case EndpointRunAttempt:
-		body, status = s.getAttempt(p[1]+"/"+p[2], p[5], p[7])
-	case EndpointAttemptJobs:
-		body, next, last, status = s.listJobs(r, p[1]+"/"+p[2], p[5], p[7])
-	case EndpointOrgRepos, EndpointUserRepos:
-		body, next, last, status = s.listRepos(r, endpoint, p[1])
-	default:
-		status = http.StatusNotFound
+	page, ok := s.pages[r.URL.String()]
+	if !ok || page.version != s.version {
+		var body any
+		status := http.StatusOK
+		var next, last int
+		switch endpoint {
+		case EndpointRepoRuns:
+			body, next, last, status = s.listRuns(r, p[1]+"/"+p[2])
+		case EndpointRun:
+			body, status = s.getAttempt(p[1]+"/"+p[2], p[5], "")
+		case EndpointRunAttempt:
+			body, status = s.getAttempt(p[1]+"/"+p[2], p[5], p[7])
+		case EndpointAttemptJobs:
+			body, next, last, status = s.listJobs(r, p[1]+"/"+p[2], p[5], p[7])
+		case EndpointOrgRepos, EndpointUserRepos:
+			body, next, last, status = s.listRepos(r, endpoint, p[1])
+		default:
+			status = http.StatusNotFound
+		}
+		if status != http.StatusOK {
+			s.charge()
+			return s.writeError(w, status, "Not Found")
+		}
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return s.writeError(w, http.StatusInternalServerError, err.Error())
+		}
+		sum := sha256.Sum256(raw)
+		page = cachedPage{version: s.version, raw: raw, etag: `W/"` + hex.EncodeToString(sum[:16]) + `"`, next: next, last: last}
+		s.pages[r.URL.String()] = page
 	}
-	if status != http.StatusOK {
-		s.charge()
-		return s.writeError(w, status, "Not Found")
-	}
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return s.writeError(w, http.StatusInternalServerError, err.Error())
-	}
-	sum := sha256.Sum256(raw)
-	etag := `W/"` + hex.EncodeToString(sum[:16]) + `"`
+	raw, etag, next, last := page.raw, page.etag, page.next, page.last
 	h := w.Header()
 	h.Set("ETag", etag)
 	if next > 0 {

@@ -102,10 +102,10 @@ func newAPIClient(httpClient *http.Client, cfg *Config, clk clock, observe obser
 	return &apiClient{gh: gh}, nil
 }
 
-// listRuns fetches one page of a repository's runs. created is the created filter ("" for none).
-// notModified reports that GitHub answered 304 (the page is the cached one).
-func (c *apiClient) listRuns(ctx context.Context, owner, repo, created string, page int) (runs []*github.WorkflowRun, next int, notModified bool, err error) {
-	opts := &github.ListWorkflowRunsOptions{Created: created, ListOptions: github.ListOptions{PerPage: perPage, Page: page}}
+// listRuns fetches one page of a repository's runs, newest first. notModified reports that
+// GitHub answered 304 (the page is the cached one).
+func (c *apiClient) listRuns(ctx context.Context, owner, repo string, page int) (runs []*github.WorkflowRun, next int, notModified bool, err error) {
+	opts := &github.ListWorkflowRunsOptions{ListOptions: github.ListOptions{PerPage: perPage, Page: page}}
 	wr, resp, err := c.gh.Actions.ListRepositoryWorkflowRuns(ctx, owner, repo, opts)
 	if err != nil {
 		return nil, 0, false, wrapErr(resp, fmt.Sprintf("list runs of %s/%s", owner, repo), err)

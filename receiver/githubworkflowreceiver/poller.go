@@ -221,17 +221,14 @@ func (p *poller) pollRepo(ctx context.Context, repo string) (map[string]int64, e
 	if err != nil {
 		return nil, err
 	}
-	// The first sync reaches back to the floor with a created filter; later polls read the
-	// newest page with no filter, a URL that never changes, so that an idle repository
-	// answers 304. Further pages are read only while every run on a page is new.
-	created := ""
-	if !rs.Synced {
-		created = ">=" + rs.Floor.UTC().Format(time.RFC3339)
-	}
+	// Every poll reads the newest page with no filter: a URL that never changes, so that an
+	// idle repository answers 304 (free). Further pages (Link) are read while every run on
+	// a page is new: on the first sync back to the floor (the lookback), later only when more
+	// than a page of runs appeared between two polls.
 	var runs []*github.WorkflowRun
 	page := 1
 	for {
-		batch, next, _, err := p.client.listRuns(ctx, owner, name, created, page)
+		batch, next, _, err := p.client.listRuns(ctx, owner, name, page)
 		if err != nil {
 			return nil, err
 		}
@@ -240,7 +237,7 @@ func (p *poller) pollRepo(ctx context.Context, repo string) (map[string]int64, e
 			break
 		}
 		oldest := batch[len(batch)-1].GetCreatedAt().Time
-		if rs.Synced && (!oldest.After(rs.Watermark) || oldest.Before(rs.Floor)) {
+		if oldest.Before(rs.Floor) || (rs.Synced && !oldest.After(rs.Watermark)) {
 			break
 		}
 		page = next

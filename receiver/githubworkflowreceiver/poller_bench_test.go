@@ -1,0 +1,130 @@
+package githubworkflowreceiver
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/fakegithub"
+)
+
+// historyEvent changes one run attempt in the fake API at a given minute.
+type historyEvent struct {
+	minute int
+	repo   string
+	id     int64
+	n      int
+	status string
+	jobs   int
+}
+
+// realisticHistory is a day of CI on a few repositories: runs start at random minutes (about
+// eight per hour per repository), queue for a minute, run 3–25 minutes; one in ten is re-run
+// (a second attempt) a few minutes after it ends, and one attempt in fifty has 120 jobs (two
+// pages). Before the day starts, each repository already has 24 hours of completed runs,
+// which the first sync backfills.
+func realisticHistory(repos []string, minutes int, seed uint64) (backfill []historyEvent, day []historyEvent) {
+	rng := rand.New(rand.NewPCG(seed, seed))
+	id := int64(1)
+	jobs := func() int {
+		if rng.IntN(50) == 0 {
+			return 120
+		}
+		return 3 + rng.IntN(6)
+	}
+	for _, repo := range repos {
+		for range 150 {
+			backfill = append(backfill, historyEvent{minute: -1 - rng.IntN(23*60), repo: repo, id: id, n: 1, status: "completed", jobs: jobs()})
+			id++
+		}
+		for m := range minutes {
+			if rng.IntN(60) >= 8 {
+				continue
+			}
+			d := 3 + rng.IntN(23)
+			day = append(day,
+				historyEvent{minute: m, repo: repo, id: id, n: 1, status: "queued"},
+				historyEvent{minute: m + 1, repo: repo, id: id, n: 1, status: "in_progress"},
+				historyEvent{minute: m + 1 + d, repo: repo, id: id, n: 1, status: "completed", jobs: jobs()})
+			if rng.IntN(10) == 0 {
+				r := m + 1 + d + 5
+				day = append(day,
+					historyEvent{minute: r, repo: repo, id: id, n: 2, status: "queued"},
+					historyEvent{minute: r + 1 + d, repo: repo, id: id, n: 2, status: "completed", jobs: jobs()})
+			}
+			id++
+		}
+	}
+	return backfill, day
+}
+
+// BenchmarkPollRealisticHistory replays a working day (8 hours) of CI on two repositories against fakegithub,
+// polling every minute, and reports the API requests the rate limit charged per completed
+// attempt (with and without pagination), and the share of idle polls (no run of the
+// repository changed since the previous poll) that GitHub answered 304.
+func BenchmarkPollRealisticHistory(b *testing.B) {
+	repos := []string{"octo-org/api", "octo-org/web"}
+	const minutes = 8 * 60
+	backfill, day := realisticHistory(repos, minutes, 42)
+	var charged, pages, attempts, idlePolls, idle304 int
+	for b.Loop() {
+		w := newWorld(b)
+		for _, r := range repos {
+			owner, name, _ := cutRepo(r)
+			w.gh.AddRepo("Organization", owner, name)
+		}
+		createdAt := map[int64]time.Time{}
+		apply := func(e historyEvent, now time.Time) {
+			c, ok := createdAt[e.id]
+			if !ok {
+				c = testNow.Add(time.Duration(e.minute) * time.Minute)
+				createdAt[e.id] = c
+			}
+			w.put(e.repo, e.id, e.n, now.Sub(c), e.status, e.jobs)
+		}
+		for _, e := range backfill {
+			apply(e, w.clock.Now())
+		}
+		in := w.newInstance(b, w.config(repos...), nil)
+		in.poll(b) // first sync: backfill
+		w.gh.ResetCounts()
+		emittedBefore := len(in.traces.AllTraces())
+
+		changed := map[string]bool{}
+		for m := range minutes + 60 { // an extra hour lets the last runs finish
+			now := testNow.Add(time.Duration(m) * time.Minute)
+			w.clock.advance(now.Sub(w.clock.Now()))
+			clear(changed)
+			for _, e := range day {
+				if e.minute == m {
+					apply(e, now)
+					changed[e.repo] = true
+				}
+			}
+			before := w.gh.Requests(fakegithub.EndpointRepoRuns, http.StatusNotModified)
+			in.poll(b)
+			got304 := w.gh.Requests(fakegithub.EndpointRepoRuns, http.StatusNotModified) - before
+			for _, r := range repos {
+				if !changed[r] {
+					idlePolls++
+				}
+			}
+			idle304 += got304
+		}
+		charged = w.gh.Charged()
+		pages = w.gh.LaterPages()
+		attempts = len(in.traces.AllTraces()) - emittedBefore
+		require.Positive(b, attempts)
+	}
+	b.ReportMetric(float64(charged)/float64(attempts), "requests/attempt")
+	b.ReportMetric(float64(charged-pages)/float64(attempts), "requests/attempt-excl-pagination")
+	b.ReportMetric(float64(idle304)/float64(idlePolls), "idle-304-share")
+	b.ReportMetric(float64(attempts), "attempts")
+}
+
+func cutRepo(r string) (owner, name string, err error) {
+	return parseRepository(r)
+}
