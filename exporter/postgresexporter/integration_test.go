@@ -574,3 +574,58 @@ func TestJSONColumnsAreValidJSONB(t *testing.T) {
 	assert.Equal(t, "AAEC", attrs["bytes"])
 	assert.Equal(t, []any{map[string]any{"b": true}}, attrs["list"])
 }
+
+func TestCICDViews(t *testing.T) {
+	dsn := cluster.NewDatabase(t)
+	e := startExporter(t, itConfig(dsn), "traces")
+
+	td := ptrace.NewTraces()
+	rs := td.ResourceSpans().AppendEmpty()
+	rs.Resource().Attributes().PutStr("service.name", "octo/app")
+	ss := rs.ScopeSpans().AppendEmpty()
+	span := func(id, parent byte, name string, start, end time.Duration, attrs map[string]any) {
+		s := ss.Spans().AppendEmpty()
+		s.SetTraceID(itTraceID)
+		s.SetSpanID(pcommon.SpanID{7: id})
+		if parent != 0 {
+			s.SetParentSpanID(pcommon.SpanID{7: parent})
+		}
+		s.SetName(name)
+		s.SetStartTimestamp(pts(itTime.Add(start)))
+		s.SetEndTimestamp(pts(itTime.Add(end)))
+		require.NoError(t, s.Attributes().FromRaw(attrs))
+	}
+	span(1, 0, "run build", 0, 90*time.Second, map[string]any{
+		"cicd.pipeline.name": "build", "cicd.pipeline.run.id": "123", "github.actions.run.attempt": 2,
+		"cicd.pipeline.result": "failure", "vcs.repository.name": "app", "vcs.ref.head.name": "main",
+	})
+	span(2, 1, "test", 0, 80*time.Second, map[string]any{
+		"cicd.pipeline.task.name": "test", "cicd.pipeline.task.run.id": "456",
+		"cicd.pipeline.task.run.result": "failure", "cicd.worker.name": "runner-1",
+	})
+	span(3, 2, "queue", 0, 5*time.Second, nil)
+	span(4, 2, "Run tests", 5*time.Second, 80*time.Second, map[string]any{"github.actions.step.number": 3})
+	require.NoError(t, e.pushTraces(t.Context(), td))
+
+	conn := connect(t, dsn)
+	var pipeline, runID, result, repo, branch string
+	var attempt int64
+	var dur float64
+	require.NoError(t, conn.QueryRow(t.Context(), `SELECT pipeline_name, run_id, attempt, result, repository, branch,
+		duration_seconds FROM otel.cicd_runs`).Scan(&pipeline, &runID, &attempt, &result, &repo, &branch, &dur))
+	assert.Equal(t, []any{"build", "123", int64(2), "failure", "app", "main", 90.0},
+		[]any{pipeline, runID, attempt, result, repo, branch, dur})
+
+	var job, jobID, worker, runSpan string
+	var queue float64
+	require.NoError(t, conn.QueryRow(t.Context(), `SELECT job_name, job_run_id, result, worker, run_span_id,
+		duration_seconds, queue_seconds FROM otel.cicd_jobs`).Scan(&job, &jobID, &result, &worker, &runSpan, &dur, &queue))
+	assert.Equal(t, []any{"test", "456", "failure", "runner-1", "0000000000000001", 80.0, 5.0},
+		[]any{job, jobID, result, worker, runSpan, dur, queue})
+
+	var step, jobSpan string
+	var number int64
+	require.NoError(t, conn.QueryRow(t.Context(), `SELECT step_name, step_number, job_span_id, duration_seconds
+		FROM otel.cicd_steps`).Scan(&step, &number, &jobSpan, &dur))
+	assert.Equal(t, []any{"Run tests", int64(3), "0000000000000002", 75.0}, []any{step, number, jobSpan, dur})
+}
