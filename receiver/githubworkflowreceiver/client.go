@@ -28,6 +28,9 @@ const (
 	// secondaryDefaultWait is GitHub's advice for a secondary limit without Retry-After
 	// or X-RateLimit-Reset: wait at least a minute.
 	secondaryDefaultWait = time.Minute
+	// maxPause caps any wait a response asks for: GitHub's windows last an hour, and a broken
+	// header must not stall the receiver for longer.
+	maxPause = time.Hour
 	// maxErrorBody is how much of a 403 body is read to recognise a secondary limit.
 	maxErrorBody = 64 << 10
 	// maxETagEntries bounds the conditional-request cache (one entry per polled URL).
@@ -324,7 +327,7 @@ func (t *limitTransport) wait(ctx context.Context) error {
 		until := t.pauseUntil
 		if t.known && t.remaining <= t.reserve && t.reset.After(now) && t.reset.After(until) {
 			// Pause until the window resets; one second of margin for clock skew.
-			until = t.reset.Add(time.Second)
+			until = minTime(t.reset.Add(time.Second), now.Add(maxPause))
 			t.pauseUntil = until
 			t.mu.Unlock()
 			t.observe("", "", -1, true)
@@ -342,6 +345,7 @@ func (t *limitTransport) wait(ctx context.Context) error {
 
 // pause holds every request until now+d.
 func (t *limitTransport) pause(d time.Duration) {
+	d = min(max(d, 0), maxPause)
 	t.mu.Lock()
 	if until := t.clock.Now().Add(d); until.After(t.pauseUntil) {
 		t.pauseUntil = until
@@ -425,12 +429,17 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// limitWait tells whether a 403/429 is rate limiting and how long to wait. It restores
-// the body it reads, so a plain 403 reaches go-github intact.
+// limitWait tells whether a 403/429 is rate limiting and how long to wait (at most maxPause).
+// It restores the body it reads, so a plain 403 reaches go-github intact.
 func (t *limitTransport) limitWait(resp *http.Response, remaining int) (time.Duration, bool) {
+	d, limited := t.rawLimitWait(resp, remaining)
+	return min(max(d, 0), maxPause), limited
+}
+
+func (t *limitTransport) rawLimitWait(resp *http.Response, remaining int) (time.Duration, bool) {
 	if v := resp.Header.Get("Retry-After"); v != "" {
 		if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
-			return time.Duration(s) * time.Second, true
+			return time.Duration(min(s, int(maxPause/time.Second))) * time.Second, true
 		}
 		if at, err := http.ParseTime(v); err == nil {
 			return max(at.Sub(t.clock.Now()), 0), true
@@ -438,7 +447,7 @@ func (t *limitTransport) limitWait(resp *http.Response, remaining int) (time.Dur
 	}
 	if remaining == 0 {
 		reset, _ := strconv.ParseInt(resp.Header.Get("X-RateLimit-Reset"), 10, 64)
-		return max(time.Unix(reset, 0).Sub(t.clock.Now())+time.Second, 0), true
+		return time.Unix(reset, 0).Sub(t.clock.Now()) + time.Second, true
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		return secondaryDefaultWait, true
@@ -451,6 +460,13 @@ func (t *limitTransport) limitWait(resp *http.Response, remaining int) (time.Dur
 		return secondaryDefaultWait, true
 	}
 	return 0, false
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 func backoff(retry int) time.Duration {
