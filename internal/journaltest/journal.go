@@ -6,7 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -16,8 +18,11 @@ import (
 const JournalRemote = "/lib/systemd/systemd-journal-remote"
 
 // WriteFile writes n entries made by gen into a new journal file at path,
-// which must end in ".journal", through systemd-journal-remote.
-func WriteFile(tb testing.TB, path string, n int, gen func(i int) Entry) {
+// which must end in ".journal", through systemd-journal-remote. Like
+// journald, journal-remote archives a full file (about 32 MiB) as
+// NAME@....journal beside it and goes on in a new one: WriteFile returns
+// every file written, oldest first, path last.
+func WriteFile(tb testing.TB, path string, n int, gen func(i int) Entry) []string {
 	tb.Helper()
 	if filepath.Ext(path) != ".journal" {
 		tb.Fatalf("journal file %q must end in .journal", path)
@@ -49,12 +54,18 @@ func WriteFile(tb testing.TB, path string, n int, gen func(i int) Entry) {
 	if err := cmd.Wait(); err != nil || werr != nil || cerr != nil {
 		tb.Fatalf("write journal %s: %v %v %v\n%s", path, err, werr, cerr, stderr.String())
 	}
+	archived, err := filepath.Glob(strings.TrimSuffix(path, ".journal") + "@*.journal")
+	if err != nil {
+		tb.Fatalf("list archived journal files: %v", err)
+	}
+	slices.Sort(archived) // names hold the head sequence number in hex
+	return append(archived, path)
 }
 
 // WriteEntries writes the given entries into a new journal file at path.
-func WriteEntries(tb testing.TB, path string, entries []Entry) {
+func WriteEntries(tb testing.TB, path string, entries []Entry) []string {
 	tb.Helper()
-	WriteFile(tb, path, len(entries), func(i int) Entry { return entries[i] })
+	return WriteFile(tb, path, len(entries), func(i int) Entry { return entries[i] })
 }
 
 // ArchivedName is a file name that journalctl --vacuum-* treats as an
@@ -78,7 +89,8 @@ var (
 // SYSLOG_IDENTIFIER legacyapp for the legacyapp unit, MESSAGE
 // "order <ok|failed> in <ms>ms" for legacyapp (failed when i%10==0, ms =
 // i%1000) and "tick <i>" otherwise, custom fields ORDER_MS (legacyapp only)
-// and SEQ=i, one microsecond apart from Base + offset.
+// QUEUE_NAME (orders when i%3==0, else refunds) and QUEUE_DEPTH=i%50
+// (legacyapp only), and SEQ=i, one microsecond apart from Base + offset.
 func Synthetic(offset time.Duration) func(i int) Entry {
 	return func(i int) Entry {
 		unit := SyntheticUnits[i%len(SyntheticUnits)]
@@ -100,6 +112,8 @@ func Synthetic(offset time.Duration) func(i int) Entry {
 				Field{"SYSLOG_IDENTIFIER", "legacyapp"},
 				Field{"MESSAGE", "order " + state + " in " + ms + "ms"},
 				Field{"ORDER_MS", ms},
+				Field{"QUEUE_NAME", map[bool]string{true: "orders", false: "refunds"}[i%3 == 0]},
+				Field{"QUEUE_DEPTH", strconv.Itoa(i % 50)},
 			)
 		} else {
 			fields = append(fields,
