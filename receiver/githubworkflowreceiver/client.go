@@ -35,8 +35,6 @@ const (
 	maxErrorBody = 64 << 10
 	// maxETagEntries bounds the conditional-request cache (one entry per polled URL).
 	maxETagEntries = 10000
-	// headerFromCache marks a response replayed from the ETag cache after a 304.
-	headerFromCache = "X-Otelcol-From-Cache"
 )
 
 // errNotFound is returned for a 404: a deleted run or repository, or an owner of the other kind.
@@ -105,16 +103,34 @@ func newAPIClient(httpClient *http.Client, cfg *Config, clk clock, observe obser
 	return &apiClient{gh: gh}, nil
 }
 
-// listRuns fetches one page of a repository's runs, newest first. notModified reports that
-// GitHub answered 304 (the page is the cached one).
-func (c *apiClient) listRuns(ctx context.Context, owner, repo string, page int) (runs []*github.WorkflowRun, next int, notModified bool, err error) {
+// listRuns fetches one page of a repository's runs, newest first. With a non-empty etag the
+// request is conditional: if GitHub answers 304, notModified is set and no run is returned
+// (the caller kept what it needs of the page). newETag is the page's current ETag.
+func (c *apiClient) listRuns(ctx context.Context, owner, repo string, page int, etag string) (runs []*github.WorkflowRun, next int, newETag string, notModified bool, err error) {
+	cond := &conditional{etag: etag}
 	opts := &github.ListWorkflowRunsOptions{ListOptions: github.ListOptions{PerPage: perPage, Page: page}}
-	wr, resp, err := c.gh.Actions.ListRepositoryWorkflowRuns(ctx, owner, repo, opts)
+	wr, resp, err := c.gh.Actions.ListRepositoryWorkflowRuns(context.WithValue(ctx, conditionalKey{}, cond), owner, repo, opts)
 	if err != nil {
-		return nil, 0, false, wrapErr(resp, fmt.Sprintf("list runs of %s/%s", owner, repo), err)
+		return nil, 0, "", false, wrapErr(resp, fmt.Sprintf("list runs of %s/%s", owner, repo), err)
 	}
-	return wr.WorkflowRuns, resp.NextPage, resp.Header.Get(headerFromCache) != "", nil
+	if cond.notModified {
+		return nil, 0, etag, true, nil
+	}
+	return wr.WorkflowRuns, resp.NextPage, cond.etag, false, nil
 }
+
+// conditionalKey carries a *conditional in a request's context: the caller keeps the ETag
+// and a summary of the page itself, so a 304 is answered with an empty page and neither the
+// body is stored nor decoded again (a page of 100 runs is ~0.7 MB of JSON).
+type conditionalKey struct{}
+
+type conditional struct {
+	etag        string // in: If-None-Match; out: the response's ETag
+	notModified bool   // out
+}
+
+// emptyPage stands for an unchanged page; conditional callers ignore its content.
+const emptyPage = `{"total_count":0,"workflow_runs":[]}`
 
 // getRun fetches the latest attempt of one run.
 func (c *apiClient) getRun(ctx context.Context, owner, repo string, id int64) (*github.WorkflowRun, error) {
@@ -236,20 +252,24 @@ type etagEntry struct {
 	body []byte
 }
 
-// cacheable: the URLs polled again and again (listings and single runs). Jobs and attempts
-// are fetched once, so storing them would only cost memory.
+// cacheable: the URLs polled again and again whose callers keep no summary of their own
+// (single runs and repository listings; run listings use a conditional context). Jobs and
+// attempts are fetched once, so storing them would only cost memory.
 func cacheable(req *http.Request) bool {
 	if req.Method != http.MethodGet {
 		return false
 	}
 	switch endpointOf(req.URL.Path) {
-	case "repo_runs", "run", "org_repos", "user_repos":
+	case "run", "org_repos", "user_repos":
 		return true
 	}
 	return false
 }
 
 func (t *etagTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if cond, ok := req.Context().Value(conditionalKey{}).(*conditional); ok {
+		return t.conditional(req, cond)
+	}
 	if !cacheable(req) {
 		return t.next.RoundTrip(req)
 	}
@@ -271,7 +291,6 @@ func (t *etagTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		_ = resp.Body.Close()
 		resp.StatusCode = http.StatusOK
 		resp.Status = "200 OK"
-		resp.Header.Set(headerFromCache, "1")
 		resp.Body = io.NopCloser(bytes.NewReader(entry.body))
 		resp.ContentLength = int64(len(entry.body))
 		return resp, nil
@@ -296,6 +315,30 @@ func (t *etagTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.mu.Lock()
 		delete(t.entries, key)
 		t.mu.Unlock()
+	}
+	return resp, nil
+}
+
+func (t *etagTransport) conditional(req *http.Request, cond *conditional) (*http.Response, error) {
+	if cond.etag != "" {
+		req = req.Clone(req.Context())
+		req.Header.Set("If-None-Match", cond.etag)
+	}
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	switch resp.StatusCode {
+	case http.StatusNotModified:
+		drain(resp)
+		cond.notModified = cond.etag != ""
+		resp.StatusCode = http.StatusOK
+		resp.Status = "200 OK"
+		resp.Header.Del("Link")
+		resp.Body = io.NopCloser(strings.NewReader(emptyPage))
+		resp.ContentLength = int64(len(emptyPage))
+	case http.StatusOK:
+		cond.etag = resp.Header.Get("ETag")
 	}
 	return resp, nil
 }

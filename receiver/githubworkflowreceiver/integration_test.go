@@ -239,6 +239,10 @@ func TestInProgressEmittedOnceCompleted(t *testing.T) {
 	in.r.poller.emitter.flushMetrics(t.Context())
 	active := activeRuns(t, in)
 	assert.Equal(t, map[string]int64{"executing": 1, "pending": 1}, active)
+	in.poll(t) // unchanged: a 304, the active runs are those of the last page
+	assert.Equal(t, 1, w.gh.Requests(fakegithub.EndpointRepoRuns, http.StatusNotModified))
+	in.r.poller.emitter.flushMetrics(t.Context())
+	assert.Equal(t, active, activeRuns(t, in))
 
 	w.put(testRepo, 1, 1, time.Minute, "completed", 3)
 	in.poll(t)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -97,6 +98,30 @@ type poller struct {
 	polls      int
 	ownerRepos map[string][]string // owner -> repository names, for owner/* entries
 	active     map[string]map[string]int64
+
+	pagesMu sync.Mutex
+	pages   map[string]pageSummary // repo -> its first page as of the last poll
+}
+
+// pageSummary is what a poll needs of a repository's first page when GitHub answers 304.
+type pageSummary struct {
+	etag    string
+	clean   bool // every run of the page was handled without error
+	active  map[string]int64
+	pending map[int64]int
+	ids     map[int64]bool
+}
+
+func (p *poller) lastPage(repo string) pageSummary {
+	p.pagesMu.Lock()
+	defer p.pagesMu.Unlock()
+	return p.pages[repo]
+}
+
+func (p *poller) setLastPage(repo string, s pageSummary) {
+	p.pagesMu.Lock()
+	defer p.pagesMu.Unlock()
+	p.pages[repo] = s
 }
 
 func newPoller(cfg *Config, client *apiClient, state *stateStore, em *emitter, clk clock, logger *zap.Logger) *poller {
@@ -104,6 +129,7 @@ func newPoller(cfg *Config, client *apiClient, state *stateStore, em *emitter, c
 		cfg: cfg, client: client, state: state, emitter: em, clock: clk, logger: logger,
 		ownerRepos: map[string][]string{},
 		active:     map[string]map[string]int64{},
+		pages:      map[string]pageSummary{},
 	}
 }
 
@@ -225,27 +251,14 @@ func (p *poller) pollRepo(ctx context.Context, repo string) (map[string]int64, e
 	// idle repository answers 304 (free). Further pages (Link) are read while every run on
 	// a page is new: on the first sync back to the floor (the lookback), later only when more
 	// than a page of runs appeared between two polls.
-	var runs []*github.WorkflowRun
-	page := 1
-	for {
-		batch, next, _, err := p.client.listRuns(ctx, owner, name, page)
-		if err != nil {
-			return nil, err
-		}
-		runs = append(runs, batch...)
-		if next == 0 || len(batch) == 0 {
-			break
-		}
-		oldest := batch[len(batch)-1].GetCreatedAt().Time
-		if oldest.Before(rs.Floor) || (rs.Synced && !oldest.After(rs.Watermark)) {
-			break
-		}
-		page = next
+	last := p.lastPage(repo)
+	etag := ""
+	if rs.Synced && last.clean {
+		etag = last.etag
 	}
-
 	active := map[string]int64{}
 	pending := map[int64]int{}
-	seen := make(map[int64]bool, len(runs))
+	seen := map[int64]bool{}
 	var errs []error
 	handle := func(run *github.WorkflowRun) {
 		if err := p.handleRun(ctx, repo, run, rs.Floor, sourcePoll); err != nil {
@@ -256,15 +269,53 @@ func (p *poller) pollRepo(ctx context.Context, repo string) (map[string]int64, e
 			pending[run.GetID()] = run.GetRunAttempt()
 		}
 	}
-	for _, run := range runs {
-		if seen[run.GetID()] {
-			continue // a run can shift onto the next page between two page requests
+	first, next, newETag, unchanged, err := p.client.listRuns(ctx, owner, name, 1, etag)
+	if err != nil {
+		return nil, err
+	}
+	if unchanged {
+		// Nothing on the first page changed since a poll that handled all of it.
+		maps.Copy(active, last.active)
+		maps.Copy(pending, last.pending)
+		maps.Copy(seen, last.ids)
+	} else {
+		runs := first
+		for page := next; page != 0 && len(runs) > 0; {
+			oldest := runs[len(runs)-1].GetCreatedAt().Time
+			if oldest.Before(rs.Floor) || (rs.Synced && !oldest.After(rs.Watermark)) {
+				break
+			}
+			batch, n, _, _, err := p.client.listRuns(ctx, owner, name, page, "")
+			if err != nil {
+				return nil, err
+			}
+			runs = append(runs, batch...)
+			if len(batch) == 0 {
+				break
+			}
+			page = n
 		}
-		seen[run.GetID()] = true
-		if c := run.GetCreatedAt().Time; c.After(rs.Watermark) {
-			rs.Watermark = c
+		summary := pageSummary{etag: newETag}
+		for i, run := range runs {
+			if !seen[run.GetID()] { // a run can shift onto the next page between two page requests
+				seen[run.GetID()] = true
+				if c := run.GetCreatedAt().Time; c.After(rs.Watermark) {
+					rs.Watermark = c
+				}
+				handle(run)
+			}
+			if i == len(first)-1 {
+				// What the next poll needs of the first page if GitHub answers 304.
+				summary = pageSummary{
+					etag: newETag, clean: len(errs) == 0,
+					active: maps.Clone(active), pending: maps.Clone(pending), ids: maps.Clone(seen),
+				}
+			}
 		}
-		handle(run)
+		if len(first) == 0 {
+			summary.clean = true
+		}
+		p.setLastPage(repo, summary)
 	}
 	// Runs seen in progress that fell off the pages read are fetched one by one
 	// (conditionally: 304 while nothing changes). A 404 means the run was deleted.
