@@ -280,8 +280,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, endpoint string, 
 	page, ok := s.pages[r.URL.String()]
 	if !ok || page.version != s.version {
 		var body any
-		status := http.StatusOK
-		var next, last int
+		var status, next, last int
 		switch endpoint {
 		case EndpointRepoRuns:
 			body, next, last, status = s.listRuns(r, p[1]+"/"+p[2])

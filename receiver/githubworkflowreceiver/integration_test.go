@@ -40,10 +40,9 @@ var testNow = time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 
 // fakeClock advances only when slept on, so waits cost no time and are observable.
 type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	slept  []time.Duration
-	onWait func(d time.Duration)
+	mu    sync.Mutex
+	now   time.Time
+	slept []time.Duration
 }
 
 func (c *fakeClock) Now() time.Time {

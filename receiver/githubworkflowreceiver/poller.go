@@ -402,7 +402,7 @@ func (p *poller) emitAttempt(ctx context.Context, repo string, run *github.Workf
 	if err != nil || !ok {
 		return err
 	}
-	if run.GetUpdatedAt().Time.Before(floor) {
+	if run.GetUpdatedAt().Before(floor) {
 		return p.state.done(ctx, id, created)
 	}
 	jobs, err := p.client.listJobs(ctx, owner, name, run.GetID(), n)
