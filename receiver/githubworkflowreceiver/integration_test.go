@@ -572,7 +572,10 @@ func TestWebhookTriggersFetchOnce(t *testing.T) {
 	require.NoError(t, cfg.Validate())
 
 	traces := new(consumertest.TracesSink)
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	set := receivertest.NewNopSettings(metadata.Type)
+	set.TelemetrySettings = tel.NewTelemetrySettings()
 	f := NewFactory()
 	tr, err := f.CreateTraces(t.Context(), set, cfg, traces)
 	require.NoError(t, err)
@@ -597,6 +600,9 @@ func TestWebhookTriggersFetchOnce(t *testing.T) {
 	require.NoError(t, r.Shutdown(t.Context()))
 	assert.Len(t, traces.AllTraces(), 2, "attempts 1 and 2, once each")
 	assert.Equal(t, 2, w.gh.Requests(fakegithub.EndpointAttemptJobs, http.StatusOK), "jobs fetched once per attempt")
+	in := &instance{tel: tel}
+	assert.Equal(t, int64(4), telemetrySum(t, in, "otelcol_githubworkflow_webhook_deliveries"))
+	assert.Equal(t, int64(2), telemetrySum(t, in, "otelcol_githubworkflow_attempts_emitted"))
 }
 
 func TestShutdownWithoutStartAndTwice(t *testing.T) {
@@ -640,4 +646,44 @@ func telemetrySum(t *testing.T, in *instance, name string) int64 {
 		n += dp.Value
 	}
 	return n
+}
+
+func TestUnknownOwnerDoesNotStopOthers(t *testing.T) {
+	w := newWorld(t)
+	w.put(testRepo, 1, 1, time.Minute, "completed", 1)
+	in := w.newInstance(t, w.config("ghost/*", testRepo), nil)
+	in.poll(t)
+	assert.Equal(t, []string{"1/1"}, in.attempts())
+	assert.Equal(t, 1, w.gh.Requests(fakegithub.EndpointOrgRepos, http.StatusNotFound))
+	assert.Equal(t, 1, w.gh.Requests(fakegithub.EndpointUserRepos, http.StatusNotFound))
+}
+
+func TestCorruptStateIsReportedNotOverwritten(t *testing.T) {
+	w := newWorld(t)
+	w.put(testRepo, 1, 1, time.Minute, "completed", 1)
+	host, id := newFileStorage(t, t.TempDir())
+	cfg := w.config(testRepo)
+	cfg.StorageID = &id
+	in := w.newInstance(t, cfg, host)
+	require.NoError(t, in.r.storage.Set(t.Context(), repoKey(testRepo), []byte("{not json")))
+
+	_, err := in.r.poller.pollRepo(t.Context(), testRepo)
+	require.ErrorContains(t, err, "decode state of octo-org/octo-repo")
+	in.poll(t)
+	assert.Empty(t, in.attempts(), "nothing emitted on a state it cannot read")
+	raw, err := in.r.storage.Get(t.Context(), repoKey(testRepo))
+	require.NoError(t, err)
+	assert.Equal(t, "{not json", string(raw), "the stored state is left for the operator")
+}
+
+func TestHostName(t *testing.T) {
+	tests := []struct{ endpoint, want string }{
+		{"https://api.github.com/", "api.github.com"},
+		{"https://github.example.com/api/v3/", "github.example.com"},
+		{"http://127.0.0.1:8080/", "127.0.0.1"},
+		{"not a url", "not a url"},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, hostName(tt.endpoint), tt.endpoint)
+	}
 }
