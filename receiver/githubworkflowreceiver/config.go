@@ -16,7 +16,9 @@ import (
 )
 
 const (
-	defaultEndpoint           = "https://api.github.com/"
+	defaultEndpoint = "https://api.github.com/"
+	// defaultTimeout bounds each API request, so a stalled connection cannot hold a poll.
+	defaultTimeout            = 30 * time.Second
 	defaultCollectionInterval = 60 * time.Second
 	defaultLookback           = 24 * time.Hour
 	defaultConcurrency        = 4

@@ -29,6 +29,7 @@ func TestLoadConfig(t *testing.T) {
 	t.Run("default", func(t *testing.T) {
 		cfg := loadConfig(t, "")
 		assert.Equal(t, "https://api.github.com/", cfg.Endpoint)
+		assert.Equal(t, 30*time.Second, cfg.Timeout)
 		assert.Equal(t, 60*time.Second, cfg.CollectionInterval)
 		assert.Equal(t, 24*time.Hour, cfg.Lookback)
 		assert.Equal(t, 4, cfg.Concurrency)

@@ -27,6 +27,7 @@ func NewFactory() receiver.Factory {
 func createDefaultConfig() component.Config {
 	client := confighttp.NewDefaultClientConfig()
 	client.Endpoint = defaultEndpoint
+	client.Timeout = defaultTimeout
 	server := confighttp.NewDefaultServerConfig()
 	server.NetAddr.Endpoint = defaultWebhookEndpoint
 	return &Config{
