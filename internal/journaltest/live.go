@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -84,6 +85,28 @@ func Rotate(tb testing.TB) {
 func VacuumDir(tb testing.TB, dir string, n int) {
 	tb.Helper()
 	out, err := exec.Command("journalctl", "--directory="+dir, "--vacuum-files="+strconv.Itoa(n)).CombinedOutput()
+	if err != nil {
+		tb.Fatalf("journalctl --vacuum-files: %v\n%s", err, out)
+	}
+}
+
+// VacuumOldestLive removes the oldest archived file of the live journal
+// with journalctl --vacuum-files, keeping every other one: tests of other
+// components reading the live journal at the same time keep their entries.
+func VacuumOldestLive(tb testing.TB) {
+	tb.Helper()
+	var archived []string
+	for _, pattern := range []string{"/run/log/journal/*/*@*.journal", "/var/log/journal/*/*@*.journal"} {
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			tb.Fatalf("list archived journal files: %v", err)
+		}
+		archived = append(archived, m...)
+	}
+	if len(archived) == 0 {
+		tb.Fatalf("no archived live journal file to vacuum: rotate first")
+	}
+	out, err := exec.Command("journalctl", "--vacuum-files="+strconv.Itoa(len(archived)-1)).CombinedOutput()
 	if err != nil {
 		tb.Fatalf("journalctl --vacuum-files: %v\n%s", err, out)
 	}
