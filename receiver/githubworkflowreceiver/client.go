@@ -86,14 +86,19 @@ func newAPIClient(httpClient *http.Client, cfg *Config, clk clock, observe obser
 	if inner == nil {
 		inner = http.DefaultTransport
 	}
+	// The request timeout is applied per attempt below go-github: http.Client.Timeout would
+	// leave a goroutine per error response until it expires, since go-github replaces the
+	// body of an error response instead of closing it.
+	hc := *httpClient
 	lt := &limitTransport{
+		timeout: hc.Timeout,
 		next:    inner,
 		clock:   clk,
 		reserve: cfg.RateLimitReserve,
 		sem:     make(chan struct{}, cfg.Concurrency),
 		observe: observe,
 	}
-	hc := *httpClient
+	hc.Timeout = 0
 	hc.Transport = &etagTransport{next: lt, entries: map[string]etagEntry{}}
 	gh := github.NewClient(&hc)
 	if cfg.Token != "" {
@@ -349,6 +354,7 @@ func (t *etagTransport) conditional(req *http.Request, cond *conditional) (*http
 // errors with exponential backoff. go-github v66 classifies neither 429 nor retries, so all
 // of that happens here, below it.
 type limitTransport struct {
+	timeout time.Duration // per attempt; 0: none
 	next    http.RoundTripper
 	clock   clock
 	reserve int
@@ -429,7 +435,7 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		}
-		resp, err := t.next.RoundTrip(req)
+		resp, cancel, err := t.roundTrip(req)
 		<-t.sem
 		if err != nil {
 			t.observe(endpoint, "error", -1, false)
@@ -448,28 +454,65 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		switch {
 		case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusForbidden:
 			if limitRetries >= maxLimitRetries {
-				return resp, nil
+				return withCancel(resp, cancel), nil
 			}
 			wait, limited := t.limitWait(resp, remaining)
 			if !limited {
-				return resp, nil // a plain permission error
+				return withCancel(resp, cancel), nil // a plain permission error
 			}
 			drain(resp)
+			cancel()
 			t.pause(wait)
 			limitRetries++
 		case resp.StatusCode >= http.StatusInternalServerError:
 			if serverRetries >= maxServerRetries {
-				return resp, nil
+				return withCancel(resp, cancel), nil
 			}
 			drain(resp)
+			cancel()
 			if err := t.clock.Sleep(ctx, backoff(serverRetries)); err != nil {
 				return nil, err
 			}
 			serverRetries++
 		default:
-			return resp, nil
+			return withCancel(resp, cancel), nil
 		}
 	}
+}
+
+// roundTrip sends one attempt under the per-attempt timeout. cancel releases it; for a
+// response handed on, withCancel ties it to the body's Close.
+func (t *limitTransport) roundTrip(req *http.Request) (*http.Response, context.CancelFunc, error) {
+	cancel := context.CancelFunc(func() {})
+	if t.timeout > 0 {
+		var ctx context.Context
+		ctx, cancel = context.WithTimeout(req.Context(), t.timeout)
+		req = req.WithContext(ctx)
+	}
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		cancel()
+		return nil, nil, err
+	}
+	return resp, cancel, nil
+}
+
+func withCancel(resp *http.Response, cancel context.CancelFunc) *http.Response {
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp
+}
+
+// cancelBody releases the attempt's timeout when the body is closed (or when the timeout
+// fires, if a caller never closes it: a timer, no goroutine).
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // limitWait tells whether a 403/429 is rate limiting and how long to wait (at most maxPause).

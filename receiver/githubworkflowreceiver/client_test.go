@@ -1,11 +1,13 @@
 package githubworkflowreceiver
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -108,5 +110,30 @@ func FuzzLimitHeaders(f *testing.F) {
 		if d := lt.pauseUntil.Sub(now); d < 0 || d > maxPause {
 			t.Fatalf("pause %s out of range", d)
 		}
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestRequestTimeoutPerAttempt: a stalled request ends at the timeout and is retried with
+// backoff like a network error; the test runs in a synctest bubble, so it takes no time.
+func TestRequestTimeoutPerAttempt(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		calls := 0
+		stall := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			calls++
+			<-r.Context().Done()
+			return nil, r.Context().Err()
+		})
+		lt := &limitTransport{timeout: 30 * time.Second, next: stall, clock: realClock{}, sem: make(chan struct{}, 1), observe: func(string, string, int, bool) {}}
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://api.test/repos/o/r/actions/runs", http.NoBody)
+		require.NoError(t, err)
+		start := time.Now()
+		_, err = lt.RoundTrip(req)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, 1+maxServerRetries, calls)
+		assert.Equal(t, 5*30*time.Second+(1+2+4+8)*time.Second, time.Since(start))
 	})
 }
