@@ -22,6 +22,7 @@ import (
 	memorylimiterprocessor "go.opentelemetry.io/collector/processor/memorylimiterprocessor"
 	otlpreceiver "go.opentelemetry.io/collector/receiver/otlpreceiver"
 	githubworkflowreceiver "github.com/otelcol-diagnostics/otelcol-diagnostics/receiver/githubworkflowreceiver"
+	journaldmetricsreceiver "github.com/otelcol-diagnostics/otelcol-diagnostics/receiver/journaldmetricsreceiver"
 )
 
 type aliasProvider interface{ DeprecatedAlias() component.Type }
@@ -59,6 +60,7 @@ func components() (otelcol.Factories, error) {
 	factories.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](
 		otlpreceiver.NewFactory(),
 		githubworkflowreceiver.NewFactory(),
+		journaldmetricsreceiver.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
@@ -66,6 +68,7 @@ func components() (otelcol.Factories, error) {
 	factories.ReceiverModules = makeModulesMap(factories.Receivers, map[component.Type]string{
 		otlpreceiver.NewFactory().Type(): "go.opentelemetry.io/collector/receiver/otlpreceiver v0.161.0",
 		githubworkflowreceiver.NewFactory().Type(): "github.com/otelcol-diagnostics/otelcol-diagnostics v0.0.0",
+		journaldmetricsreceiver.NewFactory().Type(): "github.com/otelcol-diagnostics/otelcol-diagnostics v0.0.0",
 	})
 
 	factories.Exporters, err = otelcol.MakeFactoryMap[exporter.Factory](
