@@ -60,14 +60,15 @@ func (x *ExportWriter) Write(e Entry) error {
 	if b, ok := e.Get("_BOOT_ID"); ok {
 		boot = b
 	}
+	// bufio.Writer errors are sticky: the last WriteByte (and Flush) report them.
 	w := x.w
-	fmt.Fprintf(w, "__CURSOR=s=generated;i=%x;b=%s;m=%x;t=%x\n", x.seq, boot, x.seq, usec)
-	w.WriteString("__REALTIME_TIMESTAMP=" + strconv.FormatInt(usec, 10) + "\n")
+	_, _ = fmt.Fprintf(w, "__CURSOR=s=generated;i=%x;b=%s;m=%x;t=%x\n", x.seq, boot, x.seq, usec)
+	_, _ = w.WriteString("__REALTIME_TIMESTAMP=" + strconv.FormatInt(usec, 10) + "\n")
 	// The monotonic clock follows the realtime one, so that files written
 	// separately with the same boot id interleave in time order.
-	w.WriteString("__MONOTONIC_TIMESTAMP=" + strconv.FormatInt(usec, 10) + "\n")
+	_, _ = w.WriteString("__MONOTONIC_TIMESTAMP=" + strconv.FormatInt(usec, 10) + "\n")
 	if _, ok := e.Get("_BOOT_ID"); !ok {
-		w.WriteString("_BOOT_ID=" + boot + "\n")
+		_, _ = w.WriteString("_BOOT_ID=" + boot + "\n")
 	}
 	for _, f := range e.Fields {
 		writeField(w, f)
@@ -80,19 +81,14 @@ func (x *ExportWriter) Flush() error { return x.w.Flush() }
 
 func writeField(w *bufio.Writer, f Field) {
 	if !needsBinary(f.Value) {
-		w.WriteString(f.Name)
-		w.WriteByte('=')
-		w.WriteString(f.Value)
-		w.WriteByte('\n')
+		_, _ = w.WriteString(f.Name + "=" + f.Value + "\n")
 		return
 	}
-	w.WriteString(f.Name)
-	w.WriteByte('\n')
 	var n [8]byte
 	binary.LittleEndian.PutUint64(n[:], uint64(len(f.Value)))
-	w.Write(n[:])
-	w.WriteString(f.Value)
-	w.WriteByte('\n')
+	_, _ = w.WriteString(f.Name + "\n")
+	_, _ = w.Write(n[:])
+	_, _ = w.WriteString(f.Value + "\n")
 }
 
 func needsBinary(v string) bool {

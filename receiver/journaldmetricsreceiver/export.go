@@ -230,7 +230,9 @@ func validFieldName(name []byte) bool {
 		return false
 	}
 	for _, c := range name {
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+		switch {
+		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
+		default:
 			return false
 		}
 	}

@@ -30,8 +30,6 @@ const (
 	faultCursor = "cursor" // the cursor of an entry could not be read or stored
 )
 
-var errSdjournalUnavailable = errors.New("reader sdjournal needs a Linux build with cgo (libsystemd); use reader: journalctl")
-
 // journalReader reads journal entries one at a time for one goroutine. It is
 // the entry read last; its bytes are valid until next is called again.
 type journalReader interface {
@@ -83,7 +81,7 @@ func checkSources(dir string, files []string) error {
 			return fmt.Errorf("open journal directory (directory): %w", err)
 		}
 		_, err = f.ReadDir(1)
-		f.Close()
+		_ = f.Close()
 		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("read journal directory %q (directory): %w", dir, err)
 		}
@@ -93,7 +91,7 @@ func checkSources(dir string, files []string) error {
 		if err != nil {
 			return fmt.Errorf("open journal file (files): %w", err)
 		}
-		f.Close()
+		_ = f.Close()
 	}
 	return nil
 }

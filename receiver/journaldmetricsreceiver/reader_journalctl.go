@@ -44,9 +44,9 @@ func openJournalctl(ctx context.Context, o readerOptions) (journalReader, error)
 	stderr := &tailBuffer{max: 4096}
 	cmd.Stderr = stderr
 	err = cmd.Start()
-	w.Close()
+	_ = w.Close() // the child holds its own copy
 	if err != nil {
-		stdout.Close()
+		_ = stdout.Close()
 		return nil, fmt.Errorf("start journalctl: %w", err)
 	}
 	return &journalctlReader{

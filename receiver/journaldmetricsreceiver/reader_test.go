@@ -239,7 +239,7 @@ func TestReaderWaitHonoursContext(t *testing.T) {
 			var res outcomes
 			r, err := openReader(ctx, kind, readerOptions{files: []string{file}, startAt: startAtEnd, fields: testFields, resumed: res.record})
 			require.NoError(t, err)
-			defer r.close()
+			defer func() { assert.NoError(t, r.close()) }()
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
