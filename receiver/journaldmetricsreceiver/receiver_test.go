@@ -366,6 +366,13 @@ func TestReceiverEmitsEveryInterval(t *testing.T) {
 	saved := string(st.values[cursorKey])
 	st.mu.Unlock()
 	assert.True(t, validCursor(saved), saved)
+	lag, err := tel.GetMetric("otelcol_journaldmetrics_lag")
+	require.NoError(t, err, "lag is recorded at each emission")
+	g, ok := lag.Data.(metricdata.Gauge[float64])
+	require.True(t, ok)
+	require.Len(t, g.DataPoints, 1)
+	assert.Greater(t, g.DataPoints[0].Value, time.Since(journaltest.Base.Add(time.Second)).Seconds(),
+		"now minus the last entry's realtime")
 	require.NoError(t, rc.Shutdown(t.Context()))
 }
 
