@@ -34,6 +34,22 @@ func openJournalctl(ctx context.Context, o readerOptions) (journalReader, error)
 	if err != nil {
 		return nil, fmt.Errorf("reader journalctl: %w", err)
 	}
+	silent := false
+	if o.cursor == "" && o.startAt != startAtBeginning {
+		// Start at the end as sdjournal does (SeekTail, Previous): from the
+		// cursor of the last entry now, so that an entry written once Start
+		// returned is never missed while journalctl is still starting.
+		last, err := lastCursor(ctx, path, o)
+		if err != nil {
+			return nil, err
+		}
+		if last == "" {
+			// Nothing yet: whatever journalctl finds is new.
+			o.startAt = startAtBeginning
+		} else {
+			o.cursor, silent = last, true
+		}
+	}
 	cmd := exec.CommandContext(ctx, path, journalctlArgs(o)...)
 	// A pipe of our own (not StdoutPipe) so that reads can have deadlines.
 	stdout, w, err := os.Pipe()
@@ -49,14 +65,66 @@ func openJournalctl(ctx context.Context, o readerOptions) (journalReader, error)
 		_ = stdout.Close()
 		return nil, fmt.Errorf("start journalctl: %w", err)
 	}
-	return &journalctlReader{
+	r := &journalctlReader{
 		cmd:          cmd,
 		stdout:       stdout,
 		stderr:       stderr,
 		p:            newExportParser(stdout, o.fields),
 		resumeCursor: o.cursor,
 		resumed:      o.resumed,
-	}, nil
+	}
+	if silent {
+		r.resumed = func(string) {}
+	}
+	return r, nil
+}
+
+// lastCursor is the cursor of the journal's last (matching) entry, "" when
+// there is none.
+func lastCursor(ctx context.Context, path string, o readerOptions) (string, error) {
+	args := []string{"--output=export", "--no-pager", "--quiet", "--lines=1", "--output-fields=PRIORITY"}
+	args = append(args, sourceArgs(o)...)
+	args = append(args, matchArgs(o.matches)...)
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("find the end of the journal with journalctl: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	p := newExportParser(bytes.NewReader(out), nil)
+	for {
+		if err := p.next(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return string(p.cursor), nil
+			}
+			return "", fmt.Errorf("find the end of the journal with journalctl: %w", err)
+		}
+	}
+}
+
+func sourceArgs(o readerOptions) []string {
+	var args []string
+	switch {
+	case len(o.files) > 0:
+		for _, f := range o.files {
+			args = append(args, "--file="+f)
+		}
+	case o.directory != "":
+		args = append(args, "--directory="+o.directory)
+	}
+	return args
+}
+
+func matchArgs(matches []map[string]string) []string {
+	var args []string
+	for i, group := range matchGroups(matches) {
+		if i > 0 {
+			args = append(args, "+")
+		}
+		args = append(args, group...)
+	}
+	return args
 }
 
 // journalctlArgs is the command line for the options. Only the wanted
@@ -68,14 +136,7 @@ func journalctlArgs(o readerOptions) []string {
 		fields = []string{"PRIORITY"} // some field is needed; addresses come anyway
 	}
 	args = append(args, "--output-fields="+strings.Join(fields, ","))
-	switch {
-	case len(o.files) > 0:
-		for _, f := range o.files {
-			args = append(args, "--file="+f)
-		}
-	case o.directory != "":
-		args = append(args, "--directory="+o.directory)
-	}
+	args = append(args, sourceArgs(o)...)
 	switch {
 	case o.cursor != "":
 		// --cursor (not --after-cursor) so that the first entry tells whether
@@ -87,13 +148,7 @@ func journalctlArgs(o readerOptions) []string {
 	default:
 		args = append(args, "--lines=0")
 	}
-	for i, group := range matchGroups(o.matches) {
-		if i > 0 {
-			args = append(args, "+")
-		}
-		args = append(args, group...)
-	}
-	return args
+	return append(args, matchArgs(o.matches)...)
 }
 
 func (r *journalctlReader) next(ctx context.Context) (bool, error) {

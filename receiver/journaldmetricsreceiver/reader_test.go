@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/journal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -255,6 +256,23 @@ func TestReaderWaitHonoursContext(t *testing.T) {
 			case <-time.After(1500 * time.Millisecond):
 				t.Fatal("reader did not return within 1s of cancellation")
 			}
+		})
+	}
+}
+
+// TestReaderEndSeesNextEntry: once open returned at the end of the live
+// journal, the very next entry written is read, by both readers.
+func TestReaderEndSeesNextEntry(t *testing.T) {
+	journaltest.RequireLive(t)
+	for _, kind := range readerKinds {
+		t.Run(kind, func(t *testing.T) {
+			runID := journaltest.RunID(t)
+			journaltest.Send(t, "before", journal.PriInfo, map[string]string{journaltest.RunField: runID, "SEQ": "0"})
+			journaltest.WaitVisible(t, 10*time.Second, 1, journaltest.RunField+"="+runID)
+			r, res := openTest(t, kind, readerOptions{startAt: startAtEnd, matches: []map[string]string{{journaltest.RunField: runID}}})
+			journaltest.Send(t, "after", journal.PriInfo, map[string]string{journaltest.RunField: runID, "SEQ": "1"})
+			assert.Equal(t, []int{1}, readSeqs(t, r, 2, 2*time.Second))
+			assert.Empty(t, *res, "starting at the end is no resume")
 		})
 	}
 }
