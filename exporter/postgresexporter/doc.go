@@ -3,5 +3,5 @@
 // narrow daily-partitioned point, span and log tables written with COPY, and the views v_metrics and
 // v_trace_spans.
 //
-//go:generate go run go.opentelemetry.io/collector/cmd/mdatagen@v0.150.0 metadata.yaml
+//go:generate go tool -modfile=../../internal/tools/mdatagen/go.mod mdatagen metadata.yaml
 package postgresexporter // import "github.com/otelcol-diagnostics/otelcol-diagnostics/exporter/postgresexporter"

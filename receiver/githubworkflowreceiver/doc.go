@@ -1,4 +1,4 @@
-//go:generate go run go.opentelemetry.io/collector/cmd/mdatagen@v0.150.0 metadata.yaml
+//go:generate go tool -modfile=../../internal/tools/mdatagen/go.mod mdatagen metadata.yaml
 
 // Package githubworkflowreceiver turns GitHub Actions workflow runs into traces (one trace per
 // run attempt: run, jobs, queue and steps) and CI/CD metrics. It polls the REST API with

@@ -1,4 +1,4 @@
-//go:generate go run go.opentelemetry.io/collector/cmd/mdatagen@v0.150.0 metadata.yaml
+//go:generate go tool -modfile=../../internal/tools/mdatagen/go.mod mdatagen metadata.yaml
 
 // Package journaldmetricsreceiver reads the systemd journal in process (or through
 // `journalctl -o export`), applies user rules (field equality, RE2 regex with named captures)
