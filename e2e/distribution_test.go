@@ -40,7 +40,7 @@ func TestDefaultConfigServesHealthAndMetrics(t *testing.T) {
 
 	resp, err := http.Get("http://" + metrics + "/metrics")
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	_, err = io.ReadAll(resp.Body)
 	require.NoError(t, err)

@@ -100,7 +100,7 @@ func (c *Collector) WaitHTTP(url string, timeout time.Duration) {
 	for {
 		resp, err := client.Get(url)
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return
 			}
@@ -122,7 +122,7 @@ func FreeAddr(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().String()
 }
 

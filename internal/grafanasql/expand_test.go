@@ -21,18 +21,30 @@ func TestExpand(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		{"timeFilter", "WHERE $__timeFilter(start_time)",
-			"WHERE start_time BETWEEN '2026-11-24T10:00:00Z' AND '2026-11-24T16:00:00Z'"},
-		{"timeGroupAlias with interval var", "SELECT $__timeGroupAlias(time, $__interval), 1",
-			`SELECT floor(extract(epoch from time)/60)*60 AS "time", 1`},
-		{"timeGroup quoted", "GROUP BY $__timeGroup(time, '5m')",
-			"GROUP BY floor(extract(epoch from time)/300)*300"},
-		{"timeGroup days", "$__timeGroup(time,1d)",
-			"floor(extract(epoch from time)/86400)*86400"},
-		{"from and to", "$__timeFrom() < x AND x < $__timeTo()",
-			"'2026-11-24T10:00:00Z' < x AND x < '2026-11-24T16:00:00Z'"},
-		{"epoch", "$__unixEpochFilter(t) $__unixEpochFrom() $__unixEpochTo()",
-			"t >= 1795514400 AND t <= 1795536000 1795514400 1795536000"},
+		{
+			"timeFilter", "WHERE $__timeFilter(start_time)",
+			"WHERE start_time BETWEEN '2026-11-24T10:00:00Z' AND '2026-11-24T16:00:00Z'",
+		},
+		{
+			"timeGroupAlias with interval var", "SELECT $__timeGroupAlias(time, $__interval), 1",
+			`SELECT floor(extract(epoch from time)/60)*60 AS "time", 1`,
+		},
+		{
+			"timeGroup quoted", "GROUP BY $__timeGroup(time, '5m')",
+			"GROUP BY floor(extract(epoch from time)/300)*300",
+		},
+		{
+			"timeGroup days", "$__timeGroup(time,1d)",
+			"floor(extract(epoch from time)/86400)*86400",
+		},
+		{
+			"from and to", "$__timeFrom() < x AND x < $__timeTo()",
+			"'2026-11-24T10:00:00Z' < x AND x < '2026-11-24T16:00:00Z'",
+		},
+		{
+			"epoch", "$__unixEpochFilter(t) $__unixEpochFrom() $__unixEpochTo()",
+			"t >= 1795514400 AND t <= 1795536000 1795514400 1795536000",
+		},
 		{"multi variable quoted", "repo IN ($repository)", "repo IN ('octo/app','o''brien/x')"},
 		{"single variable raw", "FROM ${schema}.spans", "FROM otel.spans"},
 		{"bracket variable", "FROM [[schema]].spans", "FROM otel.spans"},

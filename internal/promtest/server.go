@@ -84,7 +84,7 @@ func (s *Server) waitReady(t testing.TB, timeout time.Duration) {
 	for {
 		resp, err := http.Get(s.URL + "/-/ready")
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return
 			}
@@ -118,7 +118,7 @@ func (s *Server) Query(ctx context.Context, promql string) ([]Sample, error) {
 	if err != nil {
 		return nil, fmt.Errorf("query %q: %w", promql, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var body struct {
 		Status string `json:"status"`
 		Error  string `json:"error"`
@@ -160,7 +160,7 @@ func freeAddr(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().String()
 }
 
