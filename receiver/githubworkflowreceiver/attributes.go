@@ -43,7 +43,8 @@ const (
 	attrGHDisplayTitle    = "github.actions.run.display_title"
 	attrGHActor           = "github.actions.actor"
 	attrGHTriggeringActor = "github.actions.triggering_actor"
-	attrGHPullRequests    = "github.actions.pull_requests" // numbers of the pull requests the run belongs to
+	attrGHPullRequests    = "github.actions.pull_requests"  // numbers of the pull requests the run belongs to
+	attrGHRunCreatedAt    = "github.actions.run.created_at" // raw created_at (RFC 3339): when the run was first queued
 
 	// job
 	attrGHJobRunAttempt   = "github.actions.job.run_attempt" // attempt the job actually ran in
@@ -51,6 +52,12 @@ const (
 	attrGHRunnerLabels    = "github.actions.runner.labels"
 	attrGHRunnerGroupName = "github.actions.runner.group.name"
 	attrGHRunnerGroupID   = "github.actions.runner.group.id"
+	attrGHJobNodeID       = "github.actions.job.node_id"
+	// Raw job timestamps (RFC 3339), as GitHub sent them: the span's own times
+	// may be clamped, and a carried-over job's span is an instant.
+	attrGHJobCreatedAt   = "github.actions.job.created_at"
+	attrGHJobStartedAt   = "github.actions.job.started_at" // only for a job that ran on a runner
+	attrGHJobCompletedAt = "github.actions.job.completed_at"
 
 	// step
 	attrGHStepNumber = "github.actions.step.number"

@@ -161,6 +161,7 @@ func (b *traceBuilder) rootAttributes(m pcommon.Map, a runAttempt) {
 	if id := run.GetWorkflowID(); id != 0 {
 		m.PutInt(attrGHWorkflowID, id)
 	}
+	putTime(m, attrGHRunCreatedAt, run.CreatedAt)
 	putStr(m, attrGHWorkflowPath, run.GetPath())
 	putStr(m, attrGHDisplayTitle, run.GetDisplayTitle())
 	putStr(m, attrGHActor, run.GetActor().GetLogin())
@@ -201,6 +202,12 @@ func jobAttributes(m pcommon.Map, job *github.WorkflowJob) {
 	if id := job.GetRunnerGroupID(); id != 0 {
 		m.PutInt(attrGHRunnerGroupID, id)
 	}
+	putStr(m, attrGHJobNodeID, job.GetNodeID())
+	putTime(m, attrGHJobCreatedAt, job.CreatedAt)
+	if jobStarted(job) {
+		putTime(m, attrGHJobStartedAt, job.StartedAt)
+	}
+	putTime(m, attrGHJobCompletedAt, job.CompletedAt)
 }
 
 func jobName(job *github.WorkflowJob) string {
@@ -262,6 +269,14 @@ func attemptURL(runURL string, attempt int) string {
 		return runURL
 	}
 	return runURL + "/attempts/" + strconv.Itoa(attempt)
+}
+
+// putTime puts a GitHub timestamp as an RFC 3339 string in UTC, unless it is
+// missing or unrepresentable.
+func putTime(m pcommon.Map, k string, t *github.Timestamp) {
+	if tt := ts(t); !tt.IsZero() {
+		m.PutStr(k, tt.UTC().Format(time.RFC3339Nano))
+	}
 }
 
 func putStr(m pcommon.Map, k, v string) {
