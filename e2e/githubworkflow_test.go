@@ -192,7 +192,8 @@ func TestGitHubWorkflowEndToEnd(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(fixtures, "webhooks", "workflow_run", "completed.payload.json"))
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(raw, &ev))
-	ev["workflow_run"].(map[string]any)["id"] = 4
+	// The delivered run object is the attempt itself (only its jobs are fetched).
+	ev["workflow_run"] = fakegithub.ShapeRun(base, "octocat/elsewhere", 4, 1, now.Add(-time.Hour), "completed", "success")
 	ev["repository"].(map[string]any)["full_name"] = "octocat/elsewhere"
 	body, err := json.Marshal(ev)
 	require.NoError(t, err)

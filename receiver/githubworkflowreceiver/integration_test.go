@@ -542,17 +542,21 @@ func postDelivery(t *testing.T, url, secret, event, id string, body []byte) int 
 	return resp.StatusCode
 }
 
-// completedDelivery is the real completed workflow_run delivery, pointed at run id/attempt n
-// of repo.
-func completedDelivery(t *testing.T, repo string, id int64, n int) []byte {
+// completedDelivery is the real completed workflow_run delivery, carrying the run object
+// the fake API holds for attempt n of run id in repo (as GitHub's own deliveries do).
+func (w *world) completedDelivery(t *testing.T, repo string, id int64, n int) []byte {
 	t.Helper()
 	var ev map[string]any
 	require.NoError(t, json.Unmarshal(readFixture(t, "webhooks/workflow_run/completed.payload.json"), &ev))
-	wr := ev["workflow_run"].(map[string]any)
-	wr["id"] = id
-	wr["run_attempt"] = n
+	var run github.WorkflowRun
+	owner, name, _ := cutRepo(repo)
+	resp, err := http.Get(fmt.Sprintf("%srepos/%s/%s/actions/runs/%d/attempts/%d", w.url, owner, name, id, n)) //nolint:noctx // test helper
+	require.NoError(t, err)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&run))
+	_ = resp.Body.Close()
+	run.Repository.FullName = github.String(repo)
+	ev["workflow_run"] = &run
 	ev["repository"].(map[string]any)["full_name"] = repo
-	wr["repository"].(map[string]any)["full_name"] = repo
 	raw, err := json.Marshal(ev)
 	require.NoError(t, err)
 	return raw
@@ -588,21 +592,32 @@ func TestWebhookTriggersFetchOnce(t *testing.T) {
 	t.Cleanup(func() { require.NoError(t, r.Shutdown(context.Background())) })
 
 	url := "http://" + r.webhookAddr + "/events"
-	body := completedDelivery(t, "octocat/elsewhere", 55, 2)
+	w.put("octocat/elsewhere", 56, 1, time.Minute, "completed", 1)
+	body := w.completedDelivery(t, "octocat/elsewhere", 55, 2)
+	body56 := w.completedDelivery(t, "octocat/elsewhere", 56, 1)
+	w.gh.ResetCounts() // the deliveries were built from the fake
 	assert.Equal(t, http.StatusUnauthorized, postDelivery(t, url, "wrong", "workflow_run", "d-0", body))
 	assert.Equal(t, http.StatusAccepted, postDelivery(t, url, "s3cret", "workflow_run", "d-1", body))
 	require.Eventually(t, func() bool { return traces.SpanCount() > 0 && len(traces.AllTraces()) == 2 }, 10*time.Second, 10*time.Millisecond)
+	// The delivered run object is attempt 2: only its jobs are fetched, and attempt 1 (never
+	// emitted) with its jobs.
+	assert.Equal(t, 1, w.gh.Requests(fakegithub.EndpointRunAttempt, http.StatusOK), "only the earlier attempt is fetched")
+	assert.Equal(t, 2, w.gh.Requests(fakegithub.EndpointAttemptJobs, http.StatusOK))
 	// The same delivery again is dropped by the handler; the same attempt announced by a new
-	// delivery is fetched (one request) and found done.
+	// delivery is found done and costs nothing. Deliveries are handled in order, so once the
+	// trace of a third one is out, the second was handled.
 	assert.Equal(t, http.StatusOK, postDelivery(t, url, "s3cret", "workflow_run", "d-1", body))
 	assert.Equal(t, http.StatusAccepted, postDelivery(t, url, "s3cret", "workflow_run", "d-2", body))
-	require.Eventually(t, func() bool { return w.gh.Requests(fakegithub.EndpointRunAttempt, http.StatusOK) == 3 }, 10*time.Second, 10*time.Millisecond)
+	assert.Equal(t, http.StatusAccepted, postDelivery(t, url, "s3cret", "workflow_run", "d-3", body56))
+	require.Eventually(t, func() bool { return len(traces.AllTraces()) == 3 }, 10*time.Second, 10*time.Millisecond)
 	require.NoError(t, r.Shutdown(t.Context()))
-	assert.Len(t, traces.AllTraces(), 2, "attempts 1 and 2, once each")
-	assert.Equal(t, 2, w.gh.Requests(fakegithub.EndpointAttemptJobs, http.StatusOK), "jobs fetched once per attempt")
+	assert.Len(t, traces.AllTraces(), 3, "attempts 1 and 2 of run 55 and run 56, once each")
+	assert.Equal(t, 3, w.gh.Requests(fakegithub.EndpointAttemptJobs, http.StatusOK), "jobs fetched once per attempt")
+	assert.Equal(t, 1, w.gh.Requests(fakegithub.EndpointRunAttempt, http.StatusOK), "a complete delivered run is never fetched")
+	assert.Equal(t, 2+2, w.gh.Charged(), "one (jobs) request per announced attempt; two for the earlier attempt never announced")
 	in := &instance{tel: tel}
-	assert.Equal(t, int64(4), telemetrySum(t, in, "otelcol_githubworkflow_webhook_deliveries"))
-	assert.Equal(t, int64(2), telemetrySum(t, in, "otelcol_githubworkflow_attempts_emitted"))
+	assert.Equal(t, int64(5), telemetrySum(t, in, "otelcol_githubworkflow_webhook_deliveries"))
+	assert.Equal(t, int64(3), telemetrySum(t, in, "otelcol_githubworkflow_attempts_emitted"))
 }
 
 func TestShutdownWithoutStartAndTwice(t *testing.T) {

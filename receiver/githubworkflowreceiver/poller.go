@@ -419,8 +419,9 @@ func (p *poller) emitAttempt(ctx context.Context, repo string, run *github.Workf
 	return p.emitter.emit(ctx, runAttempt{Repo: repo, Run: run, Jobs: jobs}, source)
 }
 
-// fetchAnnounced fetches and emits an attempt a webhook reported completed, in any
-// repository, together with earlier attempts not emitted yet.
+// fetchAnnounced emits an attempt a webhook reported completed, in any repository, together
+// with earlier attempts not emitted yet. The delivered run object is that attempt, so only
+// its jobs are fetched; an incomplete one makes the attempt be fetched first.
 func (p *poller) fetchAnnounced(ctx context.Context, cr completedRun) {
 	owner, name, ok := strings.Cut(cr.Repo, "/")
 	if !ok || cr.RunID <= 0 || cr.Attempt <= 0 {
@@ -431,12 +432,15 @@ func (p *poller) fetchAnnounced(ctx context.Context, cr completedRun) {
 		if err != nil {
 			return err
 		}
-		run, err := p.client.getAttempt(ctx, owner, name, cr.RunID, cr.Attempt)
-		if errors.Is(err, errNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
+		run := cr.Run
+		if run == nil {
+			run, err = p.client.getAttempt(ctx, owner, name, cr.RunID, cr.Attempt)
+			if errors.Is(err, errNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
 		}
 		if run.RunAttempt == nil {
 			run.RunAttempt = github.Int(cr.Attempt)

@@ -23,8 +23,8 @@ import (
 )
 
 // webhookQueueSize bounds the completed attempts announced by webhooks and not yet fetched.
-// A full queue drops the announcement; polling still finds the attempt if its repository is
-// configured.
+// A full queue refuses the delivery with 503 (not remembered), so GitHub's redelivery is
+// taken; polling also finds the attempt if its repository is configured.
 const webhookQueueSize = 1024
 
 // githubReceiver is one githubworkflow receiver, shared by its traces and metrics pipelines.
@@ -176,13 +176,14 @@ func (r *githubReceiver) webhookLoop(ctx context.Context) {
 	}
 }
 
-// enqueueWebhook never blocks: the webhook handler must answer at once.
-func (r *githubReceiver) enqueueWebhook(cr completedRun) {
+// enqueueWebhook never blocks: the webhook handler must answer at once. It reports whether
+// the queue took cr.
+func (r *githubReceiver) enqueueWebhook(cr completedRun) bool {
 	select {
 	case r.webhooks <- cr:
+		return true
 	default:
-		r.telemetry.GithubworkflowWebhookDeliveries.Add(context.Background(), 1,
-			metric.WithAttributes(attribute.String("event", eventWorkflowRun), attribute.String("outcome", "queue_full")))
+		return false
 	}
 }
 

@@ -18,6 +18,9 @@ type completedRun struct {
 	Repo    string // "owner/name"
 	RunID   int64
 	Attempt int
+	// Run is the delivered workflow_run object when it is complete enough to be emitted
+	// as is (see emittable); nil otherwise, and the attempt is fetched.
+	Run *github.WorkflowRun
 }
 
 // Webhook outcomes passed to observe.
@@ -31,6 +34,7 @@ const (
 	outcomeMalformed        = "malformed"
 	outcomeUnsupportedMedia = "unsupported_media_type"
 	outcomeBadMethod        = "method_not_allowed"
+	outcomeQueueFull        = "queue_full" // not remembered: answered 503 so that GitHub redelivers
 )
 
 // Event labels passed to observe: a fixed set, since the header of an
@@ -55,7 +59,7 @@ const (
 type webhookHandler struct {
 	secret      []byte
 	maxBody     int64
-	onCompleted func(completedRun)
+	onCompleted func(completedRun) bool
 	observe     func(event, outcome string)
 	deliveries  *deliveryLog
 }
@@ -63,9 +67,10 @@ type webhookHandler struct {
 // newWebhookHandler returns the handler for GitHub webhook deliveries. Every
 // delivery must carry a valid X-Hub-Signature-256 for secret (an empty secret
 // refuses all of them). A completed workflow_run calls onCompleted, which
-// must not block; observe (may be nil) is told the event and outcome of each
-// request.
-func newWebhookHandler(secret []byte, maxBody int64, onCompleted func(completedRun), observe func(event, outcome string)) http.Handler {
+// must not block and reports whether it took the run; if not, the delivery is
+// answered 503 and not remembered, so that its redelivery is taken. observe
+// (may be nil) is told the event and outcome of each request.
+func newWebhookHandler(secret []byte, maxBody int64, onCompleted func(completedRun) bool, observe func(event, outcome string)) http.Handler {
 	if observe == nil {
 		observe = func(string, string) {}
 	}
@@ -169,7 +174,11 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.ok(w, label, outcomeIgnored, http.StatusOK)
 			return
 		}
-		h.onCompleted(run)
+		if !h.onCompleted(run) {
+			h.deliveries.remove(delivery)
+			h.fail(w, label, outcomeQueueFull, http.StatusServiceUnavailable)
+			return
+		}
 		h.ok(w, label, outcomeAccepted, http.StatusAccepted)
 	default:
 		h.deliveries.add(delivery)
@@ -190,23 +199,16 @@ func readBody(w http.ResponseWriter, r *http.Request, maxBody int64) ([]byte, er
 var errIncompleteRun = errors.New("completed workflow_run without repository or run id")
 
 // workflowRunDelivery is the part of a workflow_run delivery
-// (github.WorkflowRunEvent) the receiver needs. Decoding only these fields
-// instead of the whole event with github.ParseWebHook makes a delivery
-// several times cheaper.
+// (github.WorkflowRunEvent) the receiver needs: the action, the repository
+// and the run object, which is the attempt as the API returns it.
 type workflowRunDelivery struct {
-	Action      string       `json:"action"`
-	Repository  *repoRef     `json:"repository"`
-	WorkflowRun *workflowRef `json:"workflow_run"`
+	Action      string              `json:"action"`
+	Repository  *repoRef            `json:"repository"`
+	WorkflowRun *github.WorkflowRun `json:"workflow_run"`
 }
 
 type repoRef struct {
 	FullName string `json:"full_name"`
-}
-
-type workflowRef struct {
-	ID         int64    `json:"id"`
-	RunAttempt int      `json:"run_attempt"`
-	Repository *repoRef `json:"repository"`
 }
 
 func (r *repoRef) fullName() string {
@@ -217,7 +219,8 @@ func (r *repoRef) fullName() string {
 }
 
 // parseWorkflowRun decodes a workflow_run delivery. completed reports whether
-// its action is "completed"; only then is run filled in.
+// its action is "completed"; only then is run filled in, with the delivered
+// run object if it can be emitted as is.
 func parseWorkflowRun(payload []byte) (run completedRun, completed bool, err error) {
 	var ev workflowRunDelivery
 	if err := json.Unmarshal(payload, &ev); err != nil {
@@ -226,17 +229,31 @@ func parseWorkflowRun(payload []byte) (run completedRun, completed bool, err err
 	if ev.Action != "completed" {
 		return completedRun{}, false, nil
 	}
-	if ev.WorkflowRun == nil {
+	wr := ev.WorkflowRun
+	if wr == nil {
 		return completedRun{}, false, errIncompleteRun
 	}
 	repo := ev.Repository.fullName()
 	if repo == "" {
-		repo = ev.WorkflowRun.Repository.fullName()
+		repo = wr.GetRepository().GetFullName()
 	}
-	if repo == "" || ev.WorkflowRun.ID <= 0 {
+	if _, _, ok := strings.Cut(repo, "/"); !ok || wr.GetID() <= 0 {
 		return completedRun{}, false, errIncompleteRun
 	}
-	return completedRun{Repo: repo, RunID: ev.WorkflowRun.ID, Attempt: max(ev.WorkflowRun.RunAttempt, 1)}, true, nil
+	cr := completedRun{Repo: repo, RunID: wr.GetID(), Attempt: max(wr.GetRunAttempt(), 1)}
+	if emittable(wr) {
+		cr.Run = wr
+	}
+	return cr, true, nil
+}
+
+// emittable reports whether a delivered run object holds everything a trace
+// needs, so that only its jobs are fetched: its id, attempt, status and
+// conclusion, and the timestamps of the root span.
+func emittable(wr *github.WorkflowRun) bool {
+	return wr.GetID() > 0 && wr.GetRunAttempt() > 0 &&
+		wr.GetStatus() == statusCompleted && wr.GetConclusion() != "" &&
+		!wr.GetCreatedAt().IsZero() && !wr.GetRunStartedAt().IsZero() && !wr.GetUpdatedAt().IsZero()
 }
 
 // deliveryLog remembers the last size delivery ids (FIFO eviction). It
@@ -244,13 +261,13 @@ func parseWorkflowRun(payload []byte) (run completedRun, completed bool, err err
 type deliveryLog struct {
 	mu   sync.Mutex
 	size int
-	ids  map[string]struct{}
-	ring []string // insertion order; once full, ring[next] is the oldest
+	ids  map[string]int // id -> its slot in ring
+	ring []string       // insertion order; once full, ring[next] is the oldest
 	next int
 }
 
 func newDeliveryLog(size int) *deliveryLog {
-	return &deliveryLog{size: max(size, 1), ids: make(map[string]struct{})}
+	return &deliveryLog{size: max(size, 1), ids: make(map[string]int)}
 }
 
 func deliveryKey(id string) string {
@@ -283,13 +300,28 @@ func (d *deliveryLog) add(id string) bool {
 	if _, ok := d.ids[key]; ok {
 		return false
 	}
-	if len(d.ring) < d.size {
+	slot := len(d.ring)
+	if slot < d.size {
 		d.ring = append(d.ring, key)
 	} else {
-		delete(d.ids, d.ring[d.next])
-		d.ring[d.next] = key
+		slot = d.next
+		// The slot may be stale (its id removed, perhaps added again elsewhere).
+		if old := d.ring[slot]; d.ids[old] == slot {
+			delete(d.ids, old)
+		}
+		d.ring[slot] = key
 		d.next = (d.next + 1) % d.size
 	}
-	d.ids[key] = struct{}{}
+	d.ids[key] = slot
 	return true
+}
+
+// remove forgets id, so that a redelivery with it is taken.
+func (d *deliveryLog) remove(id string) {
+	if id == "" {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.ids, deliveryKey(id))
 }

@@ -17,7 +17,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/google/go-github/v66/github"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var testSecret = []byte("It's a Secret to Everybody")
@@ -31,14 +33,22 @@ func sign(secret, body []byte) string {
 // recorder collects what a webhook handler reports.
 type recorder struct {
 	mu       sync.Mutex
-	runs     []completedRun
+	runs     []completedRun // without the run object
+	objects  []*github.WorkflowRun
 	observed []string // "event/outcome"
+	refuse   bool     // the queue is full
 }
 
-func (r *recorder) onCompleted(c completedRun) {
+func (r *recorder) onCompleted(c completedRun) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.refuse {
+		return false
+	}
+	r.objects = append(r.objects, c.Run)
+	c.Run = nil
 	r.runs = append(r.runs, c)
+	return true
 }
 
 func (r *recorder) observe(event, outcome string) {
@@ -256,6 +266,74 @@ func TestWebhookDeduplicatesDeliveries(t *testing.T) {
 	assert.Equal(t, http.StatusAccepted, serve(h, forged))
 }
 
+func TestWebhookPassesTheDeliveredRun(t *testing.T) {
+	completed := readFixture(t, "webhooks/workflow_run/completed.payload.json")
+	tests := []struct {
+		name    string
+		body    []byte
+		emitted bool // the run object is handed on
+		attempt int
+		runRepo string
+	}{
+		{name: "real delivery", body: completed, emitted: true, attempt: 1, runRepo: "octo-org/octo-repo"},
+		{name: "no conclusion", body: []byte(`{"action":"completed","repository":{"full_name":"o/r"},"workflow_run":{"id":7,"run_attempt":2,"status":"completed","created_at":"2026-11-24T12:00:00Z","run_started_at":"2026-11-24T12:00:00Z","updated_at":"2026-11-24T12:05:00Z"}}`), attempt: 2},
+		{name: "no run_started_at", body: []byte(`{"action":"completed","repository":{"full_name":"o/r"},"workflow_run":{"id":7,"run_attempt":2,"status":"completed","conclusion":"success","created_at":"2026-11-24T12:00:00Z","updated_at":"2026-11-24T12:05:00Z"}}`), attempt: 2},
+		{name: "no attempt", body: []byte(`{"action":"completed","repository":{"full_name":"o/r"},"workflow_run":{"id":7,"status":"completed","conclusion":"success","created_at":"2026-11-24T12:00:00Z","run_started_at":"2026-11-24T12:00:00Z","updated_at":"2026-11-24T12:05:00Z"}}`), attempt: 1},
+		{name: "status not completed", body: []byte(`{"action":"completed","repository":{"full_name":"o/r"},"workflow_run":{"id":7,"run_attempt":1,"status":"in_progress","conclusion":"success","created_at":"2026-11-24T12:00:00Z","run_started_at":"2026-11-24T12:00:00Z","updated_at":"2026-11-24T12:05:00Z"}}`), attempt: 1},
+		{name: "complete", body: []byte(`{"action":"completed","repository":{"full_name":"o/r"},"workflow_run":{"id":7,"run_attempt":3,"status":"completed","conclusion":"failure","created_at":"2026-11-24T12:00:00Z","run_started_at":"2026-11-24T12:20:00Z","updated_at":"2026-11-24T12:25:00Z"}}`), emitted: true, attempt: 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, rec := newTestHandler(testSecret, 1<<20)
+			require.Equal(t, http.StatusAccepted, serve(h, delivery{event: "workflow_run", body: tt.body, signature: sign(testSecret, tt.body)}))
+			require.Len(t, rec.runs, 1)
+			assert.Equal(t, tt.attempt, rec.runs[0].Attempt)
+			if !tt.emitted {
+				assert.Nil(t, rec.objects[0], "an incomplete run object is fetched instead")
+				return
+			}
+			require.NotNil(t, rec.objects[0])
+			assert.Equal(t, rec.runs[0].RunID, rec.objects[0].GetID())
+			assert.Equal(t, tt.attempt, rec.objects[0].GetRunAttempt())
+			if tt.runRepo != "" {
+				assert.Equal(t, tt.runRepo, rec.objects[0].GetRepository().GetFullName())
+			}
+		})
+	}
+}
+
+// A delivery the queue cannot take is answered 503 and not remembered, so that GitHub's
+// redelivery (same X-GitHub-Delivery) is taken once there is room.
+func TestWebhookQueueFullIsRedelivered(t *testing.T) {
+	body := readFixture(t, "webhooks/workflow_run/completed.payload.json")
+	h, rec := newTestHandler(testSecret, 1<<20)
+	d := delivery{event: "workflow_run", id: "d-full", body: body, signature: sign(testSecret, body)}
+	rec.refuse = true
+	assert.Equal(t, http.StatusServiceUnavailable, serve(h, d))
+	assert.Equal(t, http.StatusServiceUnavailable, serve(h, d), "still not taken")
+	rec.refuse = false
+	assert.Equal(t, http.StatusAccepted, serve(h, d), "the redelivery is taken")
+	assert.Equal(t, http.StatusOK, serve(h, d), "and then remembered")
+	assert.Len(t, rec.runs, 1)
+	assert.Equal(t, []string{"workflow_run/queue_full", "workflow_run/queue_full", "workflow_run/accepted", "workflow_run/duplicate"}, rec.observed)
+}
+
+func TestDeliveryLogRemove(t *testing.T) {
+	d := newDeliveryLog(3)
+	assert.True(t, d.add("a"))
+	d.remove("a")
+	assert.False(t, d.contains("a"))
+	assert.True(t, d.add("a"), "added again after removal")
+	assert.True(t, d.add("b"))
+	// The stale slot of the first "a" is evicted next: it must not forget the live "a".
+	assert.True(t, d.add("c"))
+	assert.True(t, d.contains("a"))
+	assert.True(t, d.add("d"))
+	assert.False(t, d.contains("a"), "the live a is the oldest now")
+	d.remove("")
+	assert.Len(t, d.ids, 3)
+}
+
 func TestWebhookConcurrentRedeliveriesCallBackOnce(t *testing.T) {
 	body := readFixture(t, "webhooks/workflow_run/completed.payload.json")
 	h, rec := newTestHandler(testSecret, 1<<20)
@@ -296,7 +374,7 @@ func TestDeliveryLogBounded(t *testing.T) {
 func TestWebhookNilObserve(t *testing.T) {
 	body := readFixture(t, "webhooks/workflow_run/completed.payload.json")
 	var got []completedRun
-	h := newWebhookHandler(testSecret, 1<<20, func(c completedRun) { got = append(got, c) }, nil)
+	h := newWebhookHandler(testSecret, 1<<20, func(c completedRun) bool { got = append(got, c); return true }, nil)
 	assert.Equal(t, http.StatusAccepted, serve(h, delivery{event: "workflow_run", body: body, signature: sign(testSecret, body)}))
 	assert.Len(t, got, 1)
 }
@@ -321,11 +399,12 @@ func FuzzWebhook(f *testing.F) {
 
 	allowed := map[int]bool{200: true, 202: true, 400: true, 401: true, 413: true, 415: true}
 	var calls, incomplete atomic.Int64
-	h := newWebhookHandler(testSecret, 1<<16, func(c completedRun) {
+	h := newWebhookHandler(testSecret, 1<<16, func(c completedRun) bool {
 		calls.Add(1)
-		if c.Repo == "" || c.RunID <= 0 || c.Attempt <= 0 {
+		if c.Repo == "" || c.RunID <= 0 || c.Attempt <= 0 || (c.Run != nil && !emittable(c.Run)) {
 			incomplete.Add(1)
 		}
+		return true
 	}, nil)
 	f.Fuzz(func(t *testing.T, body []byte, event, contentType string, signed bool, signature string) {
 		before := calls.Load()
@@ -356,7 +435,7 @@ func FuzzWebhook(f *testing.F) {
 func BenchmarkWebhook(b *testing.B) {
 	body := readFixture(b, "webhooks/workflow_run/completed.payload.json")
 	sig := sign(testSecret, body)
-	h := newWebhookHandler(testSecret, 25<<20, func(completedRun) {}, func(string, string) {})
+	h := newWebhookHandler(testSecret, 25<<20, func(completedRun) bool { return true }, func(string, string) {})
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	i := 0
