@@ -1,5 +1,6 @@
 // Package fakegithub is an in-process GitHub REST API for tests: the workflow-run endpoints
-// of GitHub Actions and the repository listings, with Link pagination, ETags and 304s that
+// of GitHub Actions (run listings filtered by created and status) and the repository
+// listings, with Link pagination, ETags and 304s that
 // cost no rate limit, X-RateLimit-* headers and a budget that runs out, and injectable
 // faults (secondary-limit 403 with Retry-After, 429, 5xx). It counts every request by
 // endpoint and status so that tests can assert how the API was used. Feed it with the
@@ -446,10 +447,11 @@ func (s *Server) listRuns(r *http.Request, repo string) (any, int, int, int) {
 	if err != nil {
 		return nil, 0, 0, http.StatusUnprocessableEntity
 	}
+	status := r.URL.Query().Get("status")
 	var list []*github.WorkflowRun
 	for _, atts := range runs {
 		latest := atts[len(atts)-1].run
-		if latest != nil && filter(latest.GetCreatedAt().Time) {
+		if latest != nil && filter(latest.GetCreatedAt().Time) && matchStatus(latest, status) {
 			list = append(list, latest)
 		}
 	}
@@ -463,6 +465,13 @@ func (s *Server) listRuns(r *http.Request, repo string) (any, int, int, int) {
 	page, perPage := pageParams(r)
 	lo, hi, next, last := paginate(len(list), page, perPage)
 	return &github.WorkflowRuns{TotalCount: github.Int(len(list)), WorkflowRuns: list[lo:hi]}, next, last, http.StatusOK
+}
+
+// matchStatus applies GitHub's status filter of run listings: a status (queued,
+// in_progress, completed...) or a conclusion (success, failure...) of the run's latest
+// attempt; empty matches every run.
+func matchStatus(run *github.WorkflowRun, status string) bool {
+	return status == "" || run.GetStatus() == status || run.GetConclusion() == status
 }
 
 func (s *Server) find(repo, id, n string) (attempt, bool) {

@@ -78,6 +78,35 @@ func TestPaginationAndETag(t *testing.T) {
 	assert.Equal(t, 3, s.Charged())
 }
 
+func TestStatusFilter(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	s, base := newServer(t, &now)
+	const path = "/repos/octo-org/octo-repo/actions/runs?per_page=100&status=completed"
+	resp := get(t, s, path, nil)
+	etag := resp.Header.Get("ETag")
+	var wr github.WorkflowRuns
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&wr))
+	assert.Equal(t, 250, wr.GetTotalCount())
+
+	// A new run queued, then in progress: the completed listing does not change.
+	s.PutAttempt("octo-org/octo-repo", ShapeRun(base, "octo-org/octo-repo", 5000, 1, now, "queued", ""), nil)
+	assert.Equal(t, http.StatusNotModified, get(t, s, path, http.Header{"If-None-Match": {etag}}).StatusCode)
+	s.PutAttempt("octo-org/octo-repo", ShapeRun(base, "octo-org/octo-repo", 5000, 1, now, "in_progress", ""), nil)
+	assert.Equal(t, http.StatusNotModified, get(t, s, path, http.Header{"If-None-Match": {etag}}).StatusCode)
+	require.NoError(t, json.NewDecoder(get(t, s, "/repos/octo-org/octo-repo/actions/runs?status=in_progress", nil).Body).Decode(&wr))
+	require.Len(t, wr.WorkflowRuns, 1)
+	assert.Equal(t, int64(5000), wr.WorkflowRuns[0].GetID())
+
+	// It completes: the listing changes; a conclusion filters too.
+	s.PutAttempt("octo-org/octo-repo", ShapeRun(base, "octo-org/octo-repo", 5000, 1, now, "completed", "failure"), nil)
+	resp = get(t, s, path, http.Header{"If-None-Match": {etag}})
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&wr))
+	assert.Equal(t, 251, wr.GetTotalCount())
+	require.NoError(t, json.NewDecoder(get(t, s, "/repos/octo-org/octo-repo/actions/runs?status=failure", nil).Body).Decode(&wr))
+	assert.Equal(t, 1, wr.GetTotalCount())
+}
+
 func TestAttemptsJobsAndDeletion(t *testing.T) {
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	s, base := newServer(t, &now)
