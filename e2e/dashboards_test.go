@@ -91,8 +91,8 @@ const journalEntries = 2000
 
 // ciData is what the GitHub stand-in serves: how many run attempts, jobs and steps.
 type ciData struct {
-	attempts, jobs, steps int
-	earliest              time.Time
+	attempts, jobs, steps, flaky int
+	earliest                     time.Time
 }
 
 // putCIRuns feeds gh with run attempts shaped from the real fixtures: two workflows in
@@ -153,6 +153,7 @@ func putCIRuns(t *testing.T, gh *fakegithub.Server, now time.Time) ciData {
 	put("octo-org/octo-repo", "CI", 102, 1, 3*time.Hour, "success", job{"linters", false, false}, job{"build", false, true})
 	put("octo-org/octo-repo", "Release", 103, 1, 2*time.Hour, "failure", job{"publish", true, true})
 	put("octo-org/tools", "CI", 201, 1, time.Hour, "success", job{"linters", false, false}, job{"build", false, false})
+	d.flaky = 1 // linters of run 101
 	return d
 }
 
@@ -189,9 +190,10 @@ func populateDashboardDB(t *testing.T) (dsn string, from, to time.Time) {
 		return n
 	}
 	want := map[string]int64{
-		"SELECT count(*) FROM otel.cicd_runs":  int64(ci.attempts),
-		"SELECT count(*) FROM otel.cicd_jobs":  int64(ci.jobs),
-		"SELECT count(*) FROM otel.cicd_steps": int64(ci.steps),
+		"SELECT count(*) FROM otel.cicd_runs":       int64(ci.attempts),
+		"SELECT count(*) FROM otel.cicd_jobs":       int64(ci.jobs),
+		"SELECT count(*) FROM otel.cicd_steps":      int64(ci.steps),
+		"SELECT count(*) FROM otel.cicd_flaky_jobs": int64(ci.flaky),
 		// Every entry counted: the latest cumulative value of each series adds up to the journal.
 		`SELECT coalesce(sum(v), 0)::bigint FROM (SELECT DISTINCT ON (series_id) value AS v FROM otel.v_metrics
 		  WHERE metric_name = 'journald.entries' ORDER BY series_id, time DESC) s`: journalEntries,
@@ -239,7 +241,12 @@ func grafanaReader(t *testing.T, dsn string) *pgx.Conn {
 
 // dashboardTotals are exact values some panels must show: their query's first cell.
 var dashboardTotals = map[string]float64{
-	"hosts/Entries in range": journalEntries,
+	"hosts/Entries in range":           journalEntries,
+	"cicd-overview/Run attempts":       5,
+	"cicd-overview/Failed attempts":    2,
+	"cicd-overview/Success rate":       60, // 3 of 5
+	"cicd-overview/Duration p50 / p95": 300,
+	"cicd-overview/Queue p95":          10, // every job waited 10s (fakegithub.ShapeJob)
 }
 
 // TestDashboards populates a database through the built binary, then runs every panel query
@@ -266,8 +273,9 @@ func TestDashboards(t *testing.T) {
 					assert.Contains(t, q.SQL, "$__time", "the query follows Grafana's time range")
 					sql, err := grafanasql.Expand(q.SQL, req)
 					require.NoError(t, err)
-					columns, rows, first := runQuery(t, conn, sql)
+					columns, rows, first, nulls := runQuery(t, conn, sql)
 					assert.Positive(t, rows, "no rows from:\n%s", sql)
+					assert.Empty(t, nulls, "NULL columns in the first row of:\n%s", sql)
 					if q.Format == "time_series" {
 						assert.Contains(t, columns, "time", "a time series query has a time column")
 					}
@@ -302,12 +310,13 @@ func variables(t *testing.T, conn *pgx.Conn, templates []grafanasql.Template, fr
 			}
 			sql, err := grafanasql.Expand(q, grafanasql.Request{From: from, To: to, Interval: time.Minute, Vars: vars})
 			require.NoError(t, err, "variable %s", v.Name)
-			rows, err := conn.Query(t.Context(), sql)
-			require.NoError(t, err, "variable %s:\n%s", v.Name, sql)
-			values, err := pgx.CollectRows(rows, pgx.RowTo[string])
-			require.NoError(t, err, "variable %s:\n%s", v.Name, sql)
+			values := variableValues(t, conn, sql)
 			require.NotEmpty(t, values, "variable %s has no values:\n%s", v.Name, sql)
-			vars[v.Name] = grafanasql.Variable{Values: values, Multi: v.Multi || v.IncludeAll}
+			multi := v.Multi || v.IncludeAll
+			if !multi {
+				values = values[:1] // Grafana selects the first option
+			}
+			vars[v.Name] = grafanasql.Variable{Values: values, Multi: multi}
 		default:
 			require.Failf(t, "unsupported variable type", "variable %s: %s", v.Name, v.Type)
 		}
@@ -315,9 +324,35 @@ func variables(t *testing.T, conn *pgx.Conn, templates []grafanasql.Template, fr
 	return vars
 }
 
-// runQuery runs sql and returns its column names, its row count and its first cell as a
-// number (0 when it is not one).
-func runQuery(t *testing.T, conn *pgx.Conn, sql string) (columns []string, n int, first float64) {
+// variableValues runs a query variable's SQL and returns its values: the __value column if
+// there is one (with __text as the label), else the first column.
+func variableValues(t *testing.T, conn *pgx.Conn, sql string) []string {
+	t.Helper()
+	rows, err := conn.Query(t.Context(), sql)
+	require.NoError(t, err, sql)
+	defer rows.Close()
+	col := 0
+	for i, f := range rows.FieldDescriptions() {
+		if f.Name == "__value" {
+			col = i
+		}
+	}
+	var values []string
+	for rows.Next() {
+		row, err := rows.Values()
+		require.NoError(t, err, sql)
+		s, ok := row[col].(string)
+		require.True(t, ok, "a variable's value is text, got %T:\n%s", row[col], sql)
+		values = append(values, s)
+	}
+	require.NoError(t, rows.Err(), sql)
+	return values
+}
+
+// runQuery runs sql and returns its column names, its row count, its first cell as a number
+// (0 when it is not one) and the columns that are NULL in the first row (an aggregate over no
+// rows still returns one row, of NULLs).
+func runQuery(t *testing.T, conn *pgx.Conn, sql string) (columns []string, n int, first float64, nulls []string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
@@ -332,11 +367,16 @@ func runQuery(t *testing.T, conn *pgx.Conn, sql string) (columns []string, n int
 			values, err := rows.Values()
 			require.NoError(t, err, sql)
 			first = number(values[0])
+			for i, v := range values {
+				if v == nil && columns[i] != "parentSpanID" { // a trace's root has none
+					nulls = append(nulls, columns[i])
+				}
+			}
 		}
 		n++
 	}
 	require.NoError(t, rows.Err(), sql)
-	return columns, n, first
+	return columns, n, first, nulls
 }
 
 func number(v any) float64 {
