@@ -224,6 +224,7 @@ func grafanaReader(t *testing.T, dsn string) *pgx.Conn {
 		"CREATE ROLE grafana_reader LOGIN",
 		"GRANT USAGE ON SCHEMA otel TO grafana_reader",
 		"GRANT SELECT ON ALL TABLES IN SCHEMA otel TO grafana_reader",
+		"ALTER ROLE grafana_reader SET default_transaction_read_only = on",
 	} {
 		_, err := admin.Exec(t.Context(), stmt)
 		require.NoError(t, err, stmt)
@@ -234,8 +235,8 @@ func grafanaReader(t *testing.T, dsn string) *pgx.Conn {
 	conn, err := pgx.ConnectConfig(t.Context(), cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = conn.Close(context.Background()) })
-	_, err = conn.Exec(t.Context(), "SET default_transaction_read_only = on")
-	require.NoError(t, err)
+	_, err = conn.Exec(t.Context(), "CREATE TEMPORARY TABLE probe (x int)")
+	require.Error(t, err, "the Grafana role cannot write")
 	return conn
 }
 
