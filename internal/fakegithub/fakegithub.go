@@ -68,6 +68,7 @@ type Server struct {
 	runs      map[string]map[int64][]attempt
 	faults    []*Fault
 	counts    map[Key]int
+	byRepo    map[string]map[Key]int // "owner/name" -> counts of its /repos/{o}/{r}/... requests
 	limit     int
 	remaining int
 	charged   int
@@ -103,6 +104,7 @@ func New(now func() time.Time) *Server {
 		repos:     map[string][]string{},
 		runs:      map[string]map[int64][]attempt{},
 		counts:    map[Key]int{},
+		byRepo:    map[string]map[Key]int{},
 		pages:     map[string]cachedPage{},
 		limit:     defaultLimit,
 		remaining: defaultLimit,
@@ -203,6 +205,14 @@ func (s *Server) Requests(endpoint string, status int) int {
 	return s.counts[Key{endpoint, status}]
 }
 
+// RepoRequests counts the requests answered for endpoint with status about repository repo
+// ("owner/name").
+func (s *Server) RepoRequests(repo, endpoint string, status int) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byRepo[repo][Key{endpoint, status}]
+}
+
 // Counts returns a copy of every count.
 func (s *Server) Counts() map[Key]int {
 	s.mu.Lock()
@@ -247,6 +257,7 @@ func (s *Server) ResetCounts() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.counts = map[Key]int{}
+	s.byRepo = map[string]map[Key]int{}
 	s.later = 0
 	s.charged = 0
 }
@@ -258,6 +269,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	endpoint, parts := classify(r.URL.Path)
 	status := s.serve(w, r, endpoint, parts)
 	s.counts[Key{endpoint, status}]++
+	if len(parts) >= 3 && parts[0] == "repos" {
+		repo := parts[1] + "/" + parts[2]
+		if s.byRepo[repo] == nil {
+			s.byRepo[repo] = map[Key]int{}
+		}
+		s.byRepo[repo][Key{endpoint, status}]++
+	}
 	if page, _ := strconv.Atoi(r.URL.Query().Get("page")); page > 1 {
 		s.later++
 	}

@@ -76,6 +76,8 @@ func TestPaginationAndETag(t *testing.T) {
 	assert.Equal(t, 3, s.Requests(EndpointRepoRuns, http.StatusOK))
 	assert.Equal(t, 1, s.Requests(EndpointRepoRuns, http.StatusNotModified))
 	assert.Equal(t, 3, s.Charged())
+	assert.Equal(t, 1, s.RepoRequests("octo-org/octo-repo", EndpointRepoRuns, http.StatusNotModified))
+	assert.Zero(t, s.RepoRequests("octo-org/other", EndpointRepoRuns, http.StatusOK))
 }
 
 func TestStatusFilter(t *testing.T) {

@@ -108,12 +108,13 @@ func newAPIClient(httpClient *http.Client, cfg *Config, clk clock, observe obser
 	return &apiClient{gh: gh}, nil
 }
 
-// listRuns fetches one page of a repository's runs, newest first. With a non-empty etag the
-// request is conditional: if GitHub answers 304, notModified is set and no run is returned
-// (the caller kept what it needs of the page). newETag is the page's current ETag.
-func (c *apiClient) listRuns(ctx context.Context, owner, repo string, page int, etag string) (runs []*github.WorkflowRun, next int, newETag string, notModified bool, err error) {
+// listRuns fetches one page of a repository's runs, newest first, with status ("" for all,
+// or e.g. "completed"). With a non-empty etag the request is conditional: if GitHub answers
+// 304, notModified is set and no run is returned (the caller kept what it needs of the
+// page). newETag is the page's current ETag.
+func (c *apiClient) listRuns(ctx context.Context, owner, repo, status string, page int, etag string) (runs []*github.WorkflowRun, next int, newETag string, notModified bool, err error) {
 	cond := &conditional{etag: etag}
-	opts := &github.ListWorkflowRunsOptions{ListOptions: github.ListOptions{PerPage: perPage, Page: page}}
+	opts := &github.ListWorkflowRunsOptions{Status: status, ListOptions: github.ListOptions{PerPage: perPage, Page: page}}
 	wr, resp, err := c.gh.Actions.ListRepositoryWorkflowRuns(context.WithValue(ctx, conditionalKey{}, cond), owner, repo, opts)
 	if err != nil {
 		return nil, 0, "", false, wrapErr(resp, fmt.Sprintf("list runs of %s/%s", owner, repo), err)

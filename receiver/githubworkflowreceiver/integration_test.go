@@ -193,10 +193,10 @@ func TestFirstSyncPaginatesWithinLookback(t *testing.T) {
 	in.poll(t)
 	assert.Len(t, in.attempts(), 250)
 	assert.NotContains(t, in.attempts(), "999/1")
-	assert.Equal(t, 3, w.gh.Requests(fakegithub.EndpointRepoRuns, http.StatusOK), "250 runs: three pages of 100")
+	assert.Equal(t, 3+1, w.gh.Requests(fakegithub.EndpointRepoRuns, http.StatusOK), "250 completed runs: three pages of 100, and one page of all runs for the active ones")
 	assert.Equal(t, 250, w.gh.Requests(fakegithub.EndpointAttemptJobs, http.StatusOK), "one jobs request per attempt")
 	assert.Zero(t, w.gh.Requests(fakegithub.EndpointRunAttempt, http.StatusOK), "the listed run is the latest attempt")
-	assert.InDelta(t, 1.012, float64(w.gh.Charged())/250, 0.001)
+	assert.InDelta(t, 1.016, float64(w.gh.Charged())/250, 0.001)
 
 	// Every trace is a real one: root, jobs with queue and steps.
 	td := in.traces.AllTraces()[0]
@@ -217,7 +217,8 @@ func TestIdlePollsAre304(t *testing.T) {
 		w.clock.advance(time.Minute)
 		in.poll(t)
 	}
-	assert.Equal(t, 10, w.gh.Requests(fakegithub.EndpointRepoRuns, http.StatusNotModified), "the first sync's URL is the idle poll's")
+	assert.Equal(t, 10+1, w.gh.Requests(fakegithub.EndpointRepoRuns, http.StatusNotModified), "the first sync's URLs are the idle poll's: one per poll, and the active runs' every activeRefresh")
+	assert.Equal(t, 2, w.gh.Requests(fakegithub.EndpointRepoRuns, http.StatusOK), "only the first sync was charged")
 	assert.Equal(t, charged, w.gh.Charged(), "idle polls cost no rate limit")
 	assert.Len(t, in.attempts(), 30, "nothing emitted twice")
 
@@ -341,7 +342,7 @@ func TestOwnerExpansion(t *testing.T) {
 	assert.ElementsMatch(t, []string{"1/1", "2/1", "3/1"}, in.attempts())
 	assert.Equal(t, 2, w.gh.Requests(fakegithub.EndpointOrgRepos, http.StatusOK)+w.gh.Requests(fakegithub.EndpointOrgRepos, http.StatusNotFound))
 	assert.Equal(t, 1, w.gh.Requests(fakegithub.EndpointUserRepos, http.StatusOK))
-	assert.Equal(t, 3, w.gh.Requests(fakegithub.EndpointRepoRuns, http.StatusOK), "octo-org/octo-repo polled once")
+	assert.Equal(t, 3*2, w.gh.Requests(fakegithub.EndpointRepoRuns, http.StatusOK), "octo-org/octo-repo polled once (its completed and its active runs)")
 
 	// A new repository appears; the expansion is refreshed every ownerRefreshPolls polls.
 	w.gh.AddRepo("Organization", "octo-org", "newcomer")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -93,6 +92,9 @@ type poller struct {
 	emitter *emitter
 	clock   clock
 	logger  *zap.Logger
+	// activeEvery is how often each repository's unfiltered run listing is read for the
+	// queued and in-progress runs.
+	activeEvery time.Duration
 
 	mu         sync.Mutex
 	polls      int
@@ -100,25 +102,50 @@ type poller struct {
 	active     map[string]map[string]int64
 
 	pagesMu sync.Mutex
-	pages   map[string]pageSummary // repo -> its first page as of the last poll
+	pages   map[string]repoPages // repo -> its first pages as of the last poll
 }
 
-// pageSummary is what a poll needs of a repository's first page when GitHub answers 304.
-type pageSummary struct {
-	etag    string
-	clean   bool // every run of the page was handled without error
-	active  map[string]int64
-	pending map[int64]int
-	ids     map[int64]bool
+// activeRefresh is how often the active runs of a repository are listed, at most once per
+// poll: every state change of a run alters that listing (a charged request), whereas the
+// completed listing only changes when an attempt completes.
+const activeRefresh = 10 * time.Minute
+
+// repoPages is what a poll needs of a repository's first pages when GitHub answers 304.
+type repoPages struct {
+	completed completedPage
+	active    activePage
 }
 
-func (p *poller) lastPage(repo string) pageSummary {
+// completedPage summarises the first page of ?status=completed.
+type completedPage struct {
+	etag   string
+	clean  bool          // every run of the page was handled without error
+	runs   map[int64]int // run id -> attempt
+	full   bool          // the page held perPage runs: older completions are on later pages
+	oldest time.Time     // creation of the page's oldest run
+}
+
+// activePage summarises the first page of the unfiltered listing.
+type activePage struct {
+	etag  string
+	clean bool
+	at    time.Time           // when it was last requested; zero: never
+	runs  map[int64]activeRun // its queued and in-progress runs
+}
+
+type activeRun struct {
+	attempt int
+	state   string // cicd.pipeline.run.state
+	created time.Time
+}
+
+func (p *poller) lastPages(repo string) repoPages {
 	p.pagesMu.Lock()
 	defer p.pagesMu.Unlock()
 	return p.pages[repo]
 }
 
-func (p *poller) setLastPage(repo string, s pageSummary) {
+func (p *poller) setLastPages(repo string, s repoPages) {
 	p.pagesMu.Lock()
 	defer p.pagesMu.Unlock()
 	p.pages[repo] = s
@@ -127,9 +154,10 @@ func (p *poller) setLastPage(repo string, s pageSummary) {
 func newPoller(cfg *Config, client *apiClient, state *stateStore, em *emitter, clk clock, logger *zap.Logger) *poller {
 	return &poller{
 		cfg: cfg, client: client, state: state, emitter: em, clock: clk, logger: logger,
-		ownerRepos: map[string][]string{},
-		active:     map[string]map[string]int64{},
-		pages:      map[string]pageSummary{},
+		activeEvery: max(activeRefresh, cfg.CollectionInterval),
+		ownerRepos:  map[string][]string{},
+		active:      map[string]map[string]int64{},
+		pages:       map[string]repoPages{},
 	}
 }
 
@@ -239,101 +267,117 @@ func runState(status string) string {
 	return runStatePending
 }
 
-// pollRepo lists the runs of one repository and emits its newly completed attempts. It
-// returns the number of active runs by state.
+// pollRepo emits the newly completed attempts of one repository and returns its active
+// runs by state. Completed attempts come from the first page of ?status=completed, a URL
+// that changes only when an attempt completes, so that an idle repository answers 304
+// (free) and the completions of one interval share one request. The queued and in-progress
+// runs come from the unfiltered listing, read every activeEvery; between two readings, a
+// run leaves them when it shows up completed.
 func (p *poller) pollRepo(ctx context.Context, repo string) (map[string]int64, error) {
 	owner, name, _ := strings.Cut(repo, "/")
 	rs, err := p.state.repo(ctx, repo)
 	if err != nil {
 		return nil, err
 	}
-	// Every poll reads the newest page with no filter: a URL that never changes, so that an
-	// idle repository answers 304 (free). Further pages (Link) are read while every run on
-	// a page is new: on the first sync back to the floor (the lookback), later only when more
-	// than a page of runs appeared between two polls.
-	last := p.lastPage(repo)
-	etag := ""
-	if rs.Synced && last.clean {
-		etag = last.etag
-	}
-	active := map[string]int64{}
-	pending := map[int64]int{}
-	seen := map[int64]bool{}
+	pages := p.lastPages(repo)
 	var errs []error
-	handle := func(run *github.WorkflowRun) {
+	handle := func(run *github.WorkflowRun) bool {
 		if err := p.handleRun(ctx, repo, run, rs.Floor, sourcePoll); err != nil {
 			errs = append(errs, err)
+			return false
 		}
-		if run.GetStatus() != statusCompleted {
-			active[runState(run.GetStatus())]++
-			pending[run.GetID()] = run.GetRunAttempt()
+		return true
+	}
+	pending := rs.Pending
+	settle := func(id int64, n int) {
+		if m, ok := pending[id]; ok && m <= n {
+			delete(pending, id)
 		}
 	}
-	first, next, newETag, unchanged, err := p.client.listRuns(ctx, owner, name, 1, etag)
+
+	completed, err := p.pollCompleted(ctx, owner, name, &rs, &pages.completed, handle)
 	if err != nil {
 		return nil, err
 	}
-	if unchanged {
-		// Nothing on the first page changed since a poll that handled all of it.
-		maps.Copy(active, last.active)
-		maps.Copy(pending, last.pending)
-		maps.Copy(seen, last.ids)
-	} else {
-		runs := first
-		for page := next; page != 0 && len(runs) > 0; {
-			oldest := runs[len(runs)-1].GetCreatedAt().Time
-			if oldest.Before(rs.Floor) || (rs.Synced && !oldest.After(rs.Watermark)) {
-				break
-			}
-			batch, n, _, _, err := p.client.listRuns(ctx, owner, name, page, "")
-			if err != nil {
-				return nil, err
-			}
-			runs = append(runs, batch...)
-			if len(batch) == 0 {
-				break
-			}
-			page = n
-		}
-		summary := pageSummary{etag: newETag}
-		for i, run := range runs {
-			if !seen[run.GetID()] { // a run can shift onto the next page between two page requests
-				seen[run.GetID()] = true
-				if c := run.GetCreatedAt().Time; c.After(rs.Watermark) {
-					rs.Watermark = c
-				}
-				handle(run)
-			}
-			if i == len(first)-1 {
-				// What the next poll needs of the first page if GitHub answers 304.
-				summary = pageSummary{
-					etag: newETag, clean: len(errs) == 0,
-					active: maps.Clone(active), pending: maps.Clone(pending), ids: maps.Clone(seen),
-				}
-			}
-		}
-		if len(first) == 0 {
-			summary.clean = true
-		}
-		p.setLastPage(repo, summary)
+	for id, n := range completed {
+		settle(id, n)
 	}
-	// Runs seen in progress that fell off the pages read are fetched one by one
-	// (conditionally: 304 while nothing changes). A 404 means the run was deleted.
-	for id := range rs.Pending {
-		if seen[id] {
-			continue
+
+	now := p.clock.Now()
+	refreshed := false
+	if pages.active.at.IsZero() || now.Sub(pages.active.at) >= p.activeEvery {
+		etag := ""
+		if rs.Synced && pages.active.clean {
+			etag = pages.active.etag
+		}
+		runs, _, newETag, unchanged, err := p.client.listRuns(ctx, owner, name, "", 1, etag)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case unchanged:
+			// No run changed state since the last reading (so none completed either).
+			pages.active.at = now
+			refreshed = true
+		default:
+			ap := activePage{etag: newETag, clean: true, at: now, runs: map[int64]activeRun{}}
+			for _, run := range runs {
+				n := max(run.GetRunAttempt(), 1)
+				if m, ok := completed[run.GetID()]; ok && m >= n {
+					continue // handled above
+				}
+				// Earlier attempts of a re-run in progress, and completions the completed
+				// pages read did not show.
+				ap.clean = handle(run) && ap.clean
+				if run.GetStatus() == statusCompleted {
+					settle(run.GetID(), n)
+					continue
+				}
+				ap.runs[run.GetID()] = activeRun{attempt: n, state: runState(run.GetStatus()), created: run.GetCreatedAt().Time}
+				pending[run.GetID()] = n
+			}
+			pages.active = ap
+			refreshed = true
+		}
+	}
+
+	// A run known active is looked up by id (conditionally: 304 while nothing changes) when
+	// its completion could go unseen: it is not on the unfiltered page, or it is older than
+	// every run of a full completed page. A 404 means the run was deleted.
+	states := map[int64]string{}
+	for id, n := range pending {
+		if r, ok := pages.active.runs[id]; ok && r.attempt == n {
+			states[id] = r.state
+			if refreshed || !pages.completed.full || !r.created.Before(pages.completed.oldest) {
+				continue
+			}
 		}
 		run, err := p.client.getRun(ctx, owner, name, id)
 		if errors.Is(err, errNotFound) {
+			delete(pending, id)
 			continue
 		}
 		if err != nil {
 			errs = append(errs, err)
-			pending[id] = rs.Pending[id]
 			continue
 		}
 		handle(run)
+		if run.GetStatus() == statusCompleted {
+			settle(id, max(run.GetRunAttempt(), 1))
+			continue
+		}
+		pending[id] = max(run.GetRunAttempt(), 1)
+		states[id] = runState(run.GetStatus())
 	}
+	active := map[string]int64{}
+	for id := range pending {
+		st, ok := states[id]
+		if !ok {
+			st = runStatePending
+		}
+		active[st]++
+	}
+	p.setLastPages(repo, pages)
+
 	rs.Pending = pending
 	if len(errs) == 0 {
 		rs.Synced = true
@@ -345,6 +389,69 @@ func (p *poller) pollRepo(ctx context.Context, repo string) (map[string]int64, e
 		errs = append(errs, err)
 	}
 	return active, errors.Join(errs...)
+}
+
+// pollCompleted reads the completed runs of a repository and handles them: the first page
+// (conditionally), and further pages (Link) while every run on a page is new: on the first
+// sync back to the floor (the lookback), later only when more than a page of attempts
+// completed between two polls. It returns the runs read (id -> attempt) and updates last.
+func (p *poller) pollCompleted(ctx context.Context, owner, name string, rs *repoState, last *completedPage, handle func(*github.WorkflowRun) bool) (map[int64]int, error) {
+	etag := ""
+	if rs.Synced && last.clean {
+		etag = last.etag
+	}
+	first, next, newETag, unchanged, err := p.client.listRuns(ctx, owner, name, statusCompleted, 1, etag)
+	if err != nil {
+		return nil, err
+	}
+	if unchanged {
+		return last.runs, nil
+	}
+	allNew := func(batch []*github.WorkflowRun) bool {
+		oldest := batch[len(batch)-1].GetCreatedAt().Time
+		switch {
+		case oldest.Before(rs.Floor):
+			return false
+		case !rs.Synced:
+			return true
+		case last.runs == nil: // a restart: creation times are all there is
+			return oldest.After(rs.Watermark)
+		}
+		for _, run := range batch {
+			if last.runs[run.GetID()] == max(run.GetRunAttempt(), 1) {
+				return false
+			}
+		}
+		return true
+	}
+	runs := first
+	for page, batch := next, first; page != 0 && len(batch) > 0 && allNew(batch); {
+		batch, page, _, _, err = p.client.listRuns(ctx, owner, name, statusCompleted, page, "")
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, batch...)
+	}
+	seen := map[int64]int{}
+	summary := completedPage{etag: newETag, clean: true, runs: map[int64]int{}, full: len(first) >= perPage}
+	for i, run := range runs {
+		id, n := run.GetID(), max(run.GetRunAttempt(), 1)
+		if _, ok := seen[id]; ok { // a run can shift onto the next page between two page requests
+			continue
+		}
+		seen[id] = n
+		if c := run.GetCreatedAt().Time; c.After(rs.Watermark) {
+			rs.Watermark = c
+		}
+		ok := handle(run)
+		if i < len(first) {
+			summary.runs[id] = n
+			summary.clean = summary.clean && ok
+			summary.oldest = run.GetCreatedAt().Time
+		}
+	}
+	*last = summary
+	return seen, nil
 }
 
 // handleRun emits the attempts of run that are complete and not done yet: earlier attempts

@@ -1,6 +1,7 @@
 package githubworkflowreceiver
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"net/http"
 	"testing"
@@ -61,18 +62,36 @@ func realisticHistory(repos []string, minutes int, seed uint64) (backfill []hist
 	return backfill, day
 }
 
-// BenchmarkPollRealisticHistory replays a working day (8 hours) of CI on two repositories against fakegithub,
-// polling every minute, and reports the API requests the rate limit charged per completed
-// attempt (with and without pagination), and the share of idle polls (no run of the
-// repository changed since the previous poll) that GitHub answered 304.
+// BenchmarkPollRealisticHistory replays a working day (8 hours) of CI on two busy
+// repositories and an idle one against fakegithub, polling every minute, and reports the API
+// requests the rate limit charged per completed attempt (with and without pagination, and
+// by kind), and the share of the idle repository's listings answered 304. In
+// "polling+webhooks", each completed attempt is also delivered by a webhook (its run object)
+// as it completes, before the next poll.
 func BenchmarkPollRealisticHistory(b *testing.B) {
+	for _, webhooks := range []bool{false, true} {
+		name := "polling"
+		if webhooks {
+			name = "polling+webhooks"
+		}
+		b.Run(name, func(b *testing.B) { benchmarkHistory(b, webhooks) })
+	}
+}
+
+func benchmarkHistory(b *testing.B, webhooks bool) {
 	repos := []string{"octo-org/api", "octo-org/web"}
+	const idleRepo = "octo-org/docs"
 	const minutes = 8 * 60
 	backfill, day := realisticHistory(repos, minutes, 42)
-	var charged, pages, attempts, idlePolls, idle304 int
+	idleBackfill, _ := realisticHistory([]string{idleRepo}, 0, 7)
+	for i := range idleBackfill {
+		idleBackfill[i].id += 1 << 20
+	}
+	backfill = append(backfill, idleBackfill...)
+	var charged, pages, attempts, idle200, idle304, listings, jobs int
 	for b.Loop() {
 		w := newWorld(b)
-		for _, r := range repos {
+		for _, r := range append([]string{idleRepo}, repos...) {
 			owner, name, _ := cutRepo(r)
 			w.gh.AddRepo("Organization", owner, name)
 		}
@@ -88,40 +107,52 @@ func BenchmarkPollRealisticHistory(b *testing.B) {
 		for _, e := range backfill {
 			apply(e, w.clock.Now())
 		}
-		in := w.newInstance(b, w.config(repos...), nil)
+		in := w.newInstance(b, w.config(append([]string{idleRepo}, repos...)...), nil)
 		in.poll(b) // first sync: backfill
 		w.gh.ResetCounts()
 		emittedBefore := len(in.traces.AllTraces())
 
-		changed := map[string]bool{}
+		var delivered []historyEvent
 		for m := range minutes + 60 { // an extra hour lets the last runs finish
 			now := testNow.Add(time.Duration(m) * time.Minute)
 			w.clock.advance(now.Sub(w.clock.Now()))
-			clear(changed)
+			delivered = delivered[:0]
 			for _, e := range day {
 				if e.minute == m {
 					apply(e, now)
-					changed[e.repo] = true
+					if e.status == statusCompleted {
+						delivered = append(delivered, e)
+					}
 				}
 			}
-			before := w.gh.Requests(fakegithub.EndpointRepoRuns, http.StatusNotModified)
+			if webhooks {
+				for _, e := range delivered {
+					run := fakegithub.ShapeRun(w.run, e.repo, e.id, e.n, createdAt[e.id], e.status, "success")
+					body, err := json.Marshal(map[string]any{"action": "completed", "repository": map[string]string{"full_name": e.repo}, "workflow_run": run})
+					require.NoError(b, err)
+					cr, ok, err := parseWorkflowRun(body)
+					require.NoError(b, err)
+					require.True(b, ok)
+					require.NotNil(b, cr.Run)
+					in.r.poller.fetchAnnounced(b.Context(), cr)
+				}
+			}
 			in.poll(b)
-			got304 := w.gh.Requests(fakegithub.EndpointRepoRuns, http.StatusNotModified) - before
-			for _, r := range repos {
-				if !changed[r] {
-					idlePolls++
-				}
-			}
-			idle304 += got304
 		}
 		charged = w.gh.Charged()
 		pages = w.gh.LaterPages()
+		listings = w.gh.Requests(fakegithub.EndpointRepoRuns, http.StatusOK)
+		jobs = w.gh.Requests(fakegithub.EndpointAttemptJobs, http.StatusOK)
+		idle200 = w.gh.RepoRequests(idleRepo, fakegithub.EndpointRepoRuns, http.StatusOK)
+		idle304 = w.gh.RepoRequests(idleRepo, fakegithub.EndpointRepoRuns, http.StatusNotModified)
 		attempts = len(in.traces.AllTraces()) - emittedBefore
 		require.Positive(b, attempts)
 	}
 	b.ReportMetric(float64(charged)/float64(attempts), "requests/attempt")
 	b.ReportMetric(float64(charged-pages)/float64(attempts), "requests/attempt-excl-pagination")
-	b.ReportMetric(float64(idle304)/float64(idlePolls), "idle-304-share")
+	b.ReportMetric(float64(listings)/float64(attempts), "listings/attempt")
+	b.ReportMetric(float64(jobs)/float64(attempts), "jobs-requests/attempt")
+	b.ReportMetric(float64(idle304)/float64(idle200+idle304), "idle-304-share")
 	b.ReportMetric(float64(attempts), "attempts")
 }
 
