@@ -1,6 +1,7 @@
 package postgresexporter
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -165,6 +166,16 @@ func ciTraces(t testing.TB, base time.Time) ptrace.Traces {
 		ciAttempt(t, ss, base.Add(time.Hour), 20, n+1, c, off, off+3*minute, j)
 	}
 
+	// run 30: failed twice, then passed: one transition, from the last failure
+	for n, c := range []string{"failure", "failure", "success"} {
+		off := time.Duration(n) * 10 * minute
+		j := ciJob{
+			id: int64(20 + n), name: "e2e", ranIn: n + 1, conclusion: c, created: off, started: off + time.Second,
+			completed: off + 2*minute, runner: "runner-9", labels: []any{"ubuntu-latest"},
+		}
+		ciAttempt(t, ss, base.Add(2*time.Hour), 30, n+1, c, off, off+3*minute, j)
+	}
+
 	other := ss.Spans().AppendEmpty()
 	other.SetTraceID(pcommon.TraceID{15: 9})
 	other.SetSpanID(pcommon.SpanID{7: 9})
@@ -250,12 +261,32 @@ func TestCICDViews(t *testing.T) {
 			// attempt 3 succeeded again after a success: no second transition
 			{"octo-org/app", "20", "abc123", "e2e", int64(1), "10", "failure", "runner-9",
 				"https://github.com/octo-org/app/actions/runs/20/job/10", int64(2), "11", "runner-9", at(time.Hour + 10*time.Minute + time.Second), true},
+			{"octo-org/app", "30", "abc123", "e2e", int64(2), "21", "failure", "runner-9",
+				"https://github.com/octo-org/app/actions/runs/30/job/21", int64(3), "22", "runner-9", at(2*time.Hour + 20*time.Minute + time.Second), true},
 		}, rows)
 	})
 
 	t.Run("no other spans", func(t *testing.T) {
-		for view, want := range map[string]int64{"cicd_runs": 5, "cicd_jobs": 8, "cicd_steps": 6, "cicd_flaky_jobs": 2} {
+		for view, want := range map[string]int64{"cicd_runs": 8, "cicd_jobs": 11, "cicd_steps": 6, "cicd_flaky_jobs": 3} {
 			assert.Equal(t, want, countRows(t, conn, "otel", view), view)
+		}
+	})
+
+	t.Run("README examples", func(t *testing.T) {
+		readme, err := os.ReadFile("README.md")
+		require.NoError(t, err)
+		_, rest, ok := strings.Cut(string(readme), "## CI/CD views")
+		require.True(t, ok)
+		_, rest, ok = strings.Cut(rest, "```sql\n")
+		require.True(t, ok)
+		block, _, ok := strings.Cut(rest, "```")
+		require.True(t, ok)
+		queries := strings.Split(strings.TrimSpace(block), "\n\n")
+		require.Len(t, queries, 3)
+		for _, q := range queries {
+			q = strings.ReplaceAll(q, "$__timeFilter(start_time)", "start_time >= now() - interval '7 days'")
+			got := queryRows(t, conn, q)
+			assert.NotEmpty(t, got, q)
 		}
 	})
 }
