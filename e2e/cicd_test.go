@@ -146,13 +146,19 @@ func TestCICDViewsEndToEnd(t *testing.T) {
 			r[17] = "trace"
 		}
 		assert.Equal(t, [][]any{
-			{repo, workflow, int64(2823525), "100", int64(1), "master", sha, "repository_dispatch", "completed", "failure",
-				"failure", c1, c1.Add(15 * time.Second), c1.Add(5 * time.Minute), 15.0, 300.0, runURL + "100", "trace"},
-			{repo, workflow, int64(2823525), "100", int64(2), "master", sha, "repository_dispatch", "completed", "success",
+			{
+				repo, workflow, int64(2823525), "100", int64(1), "master", sha, "repository_dispatch", "completed", "failure",
+				"failure", c1, c1.Add(15 * time.Second), c1.Add(5 * time.Minute), 15.0, 300.0, runURL + "100", "trace",
+			},
+			{
+				repo, workflow, int64(2823525), "100", int64(2), "master", sha, "repository_dispatch", "completed", "success",
 				"success", c1.Add(10 * time.Minute), c1.Add(10*time.Minute + 13*time.Second), c1.Add(15 * time.Minute), 13.0, 300.0,
-				runURL + "100/attempts/2", "trace"},
-			{repo, workflow, int64(2823525), "200", int64(1), "master", sha, "repository_dispatch", "completed", "success",
-				"success", c2, c2.Add(11 * time.Second), c2.Add(5 * time.Minute), 11.0, 300.0, runURL + "200", "trace"},
+				runURL + "100/attempts/2", "trace",
+			},
+			{
+				repo, workflow, int64(2823525), "200", int64(1), "master", sha, "repository_dispatch", "completed", "success",
+				"success", c2, c2.Add(11 * time.Second), c2.Add(5 * time.Minute), 11.0, 300.0, runURL + "200", "trace",
+			},
 		}, rows)
 		assert.Len(t, traceIDs, 3)
 	})
@@ -168,13 +174,19 @@ func TestCICDViewsEndToEnd(t *testing.T) {
 			created time.Time, queue, dur any,
 		) []any {
 			result := map[string]string{"success": "success", "failure": "failure"}[conclusion]
-			return []any{run, attempt, id, node, name, ranIn, carried, "completed", result, conclusion,
+			return []any{
+				run, attempt, id, node, name, ranIn, carried, "completed", result, conclusion,
 				created, created.Add(10 * time.Second), created.Add(130 * time.Second), queue, dur, runner, labels,
-				"GitHub Actions", "master", sha, workflow}
+				"GitHub Actions", "master", sha, workflow,
+			}
 		}
 		skip := func(attempt int64, id string, created time.Time) []any {
-			return []any{"100", attempt, id, skipNode, "build", attempt, false, "completed", "skip", "skipped",
-				created, nil, created.Add(130 * time.Second), nil, 0.0, nil, []any{}, nil, "master", sha, workflow}
+			return []any{
+				"100", attempt, id, skipNode, "build", attempt, false, "completed", "skip", "skipped",
+				created, nil, created.Add(130 * time.Second), nil, 0.0, nil,
+				[]any{},
+				nil, "master", sha, workflow,
+			}
 		}
 		assert.Equal(t, [][]any{
 			ran("100", 1, "1001", "linters", 1, false, "failure", c1.Add(5*time.Second), 10.0, 120.0),

@@ -200,12 +200,16 @@ func TestCICDViews(t *testing.T) {
 			FROM otel.cicd_runs WHERE run_id = '10' ORDER BY attempt`)
 		url := "https://github.com/octo-org/app/actions/runs/10"
 		assert.Equal(t, [][]any{
-			{"octo-org/app", "CI", int64(42), ".github/workflows/ci.yml", "10", int64(7), int64(1), "main", "abc123", "push",
+			{
+				"octo-org/app", "CI", int64(42), ".github/workflows/ci.yml", "10", int64(7), int64(1), "main", "abc123", "push",
 				"completed", "failure", "failure", at(0), at(0), at(15 * time.Second), at(10 * time.Minute),
-				15.0, 600.0, url, int32(32), "app"},
-			{"octo-org/app", "CI", int64(42), ".github/workflows/ci.yml", "10", int64(7), int64(2), "main", "abc123", "push",
+				15.0, 600.0, url, int32(32), "app",
+			},
+			{
+				"octo-org/app", "CI", int64(42), ".github/workflows/ci.yml", "10", int64(7), int64(2), "main", "abc123", "push",
 				"completed", "success", "success", at(0), at(20 * time.Minute), at(20*time.Minute + 32*time.Second), at(30 * time.Minute),
-				32.0, 600.0, url + "/attempts/2", int32(32), "app"},
+				32.0, 600.0, url + "/attempts/2", int32(32), "app",
+			},
 		}, rows)
 	})
 
@@ -217,22 +221,34 @@ func TestCICDViews(t *testing.T) {
 		labels := []any{"ubuntu-latest"}
 		selfHosted := []any{"self-hosted", "linux"}
 		assert.Equal(t, [][]any{
-			{int64(1), "1", "CR_1", "build", int64(1), false, "completed", "success", "success",
+			{
+				int64(1), "1", "CR_1", "build", int64(1), false, "completed", "success", "success",
 				at(5 * time.Second), at(15 * time.Second), at(2 * time.Minute), 10.0, 105.0, "runner-1", labels, "Default",
-				"octo-org/app", "10", "abc123", "push"},
-			{int64(1), "2", "CR_2", "test", int64(1), false, "completed", "failure", "failure",
+				"octo-org/app", "10", "abc123", "push",
+			},
+			{
+				int64(1), "2", "CR_2", "test", int64(1), false, "completed", "failure", "failure",
 				at(5 * time.Second), at(65 * time.Second), at(5 * time.Minute), 60.0, 235.0, "runner-2", selfHosted, "Default",
-				"octo-org/app", "10", "abc123", "push"},
-			{int64(1), "3", "CR_3", "lint", int64(1), false, "completed", "skip", "skipped",
-				at(5 * time.Second), nil, at(5 * time.Second), nil, 0.0, nil, []any{}, nil,
-				"octo-org/app", "10", "abc123", "push"},
+				"octo-org/app", "10", "abc123", "push",
+			},
+			{
+				int64(1), "3", "CR_3", "lint", int64(1), false, "completed", "skip", "skipped",
+				at(5 * time.Second), nil, at(5 * time.Second), nil, 0.0, nil,
+				[]any{},
+				nil,
+				"octo-org/app", "10", "abc123", "push",
+			},
 			// carried over: the times of attempt 1, no seconds (counted with attempt 1)
-			{int64(2), "1", "CR_1", "build", int64(1), true, "completed", "success", "success",
+			{
+				int64(2), "1", "CR_1", "build", int64(1), true, "completed", "success", "success",
 				at(5 * time.Second), at(15 * time.Second), at(2 * time.Minute), nil, nil, "runner-1", labels, "Default",
-				"octo-org/app", "10", "abc123", "push"},
-			{int64(2), "4", "CR_4", "test", int64(2), false, "completed", "success", "success",
+				"octo-org/app", "10", "abc123", "push",
+			},
+			{
+				int64(2), "4", "CR_4", "test", int64(2), false, "completed", "success", "success",
 				at(20*time.Minute + 2*time.Second), at(20*time.Minute + 32*time.Second), at(25 * time.Minute), 30.0, 268.0,
-				"runner-3", selfHosted, "Default", "octo-org/app", "10", "abc123", "push"},
+				"runner-3", selfHosted, "Default", "octo-org/app", "10", "abc123", "push",
+			},
 		}, rows)
 	})
 
@@ -256,13 +272,19 @@ func TestCICDViews(t *testing.T) {
 			failed_trace_id <> succeeded_trace_id
 			FROM otel.cicd_flaky_jobs ORDER BY run_id, succeeded_attempt`)
 		assert.Equal(t, [][]any{
-			{"octo-org/app", "10", "abc123", "test", int64(1), "2", "failure", "runner-2",
-				"https://github.com/octo-org/app/actions/runs/10/job/2", int64(2), "4", "runner-3", at(20*time.Minute + 32*time.Second), true},
+			{
+				"octo-org/app", "10", "abc123", "test", int64(1), "2", "failure", "runner-2",
+				"https://github.com/octo-org/app/actions/runs/10/job/2", int64(2), "4", "runner-3", at(20*time.Minute + 32*time.Second), true,
+			},
 			// attempt 3 succeeded again after a success: no second transition
-			{"octo-org/app", "20", "abc123", "e2e", int64(1), "10", "failure", "runner-9",
-				"https://github.com/octo-org/app/actions/runs/20/job/10", int64(2), "11", "runner-9", at(time.Hour + 10*time.Minute + time.Second), true},
-			{"octo-org/app", "30", "abc123", "e2e", int64(2), "21", "failure", "runner-9",
-				"https://github.com/octo-org/app/actions/runs/30/job/21", int64(3), "22", "runner-9", at(2*time.Hour + 20*time.Minute + time.Second), true},
+			{
+				"octo-org/app", "20", "abc123", "e2e", int64(1), "10", "failure", "runner-9",
+				"https://github.com/octo-org/app/actions/runs/20/job/10", int64(2), "11", "runner-9", at(time.Hour + 10*time.Minute + time.Second), true,
+			},
+			{
+				"octo-org/app", "30", "abc123", "e2e", int64(2), "21", "failure", "runner-9",
+				"https://github.com/octo-org/app/actions/runs/30/job/21", int64(3), "22", "runner-9", at(2*time.Hour + 20*time.Minute + time.Second), true,
+			},
 		}, rows)
 	})
 
