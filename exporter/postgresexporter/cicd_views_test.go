@@ -1,6 +1,7 @@
 package postgresexporter
 
 import (
+	"context"
 	"os"
 	"slices"
 	"strings"
@@ -10,8 +11,12 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/exporter/postgresexporter/internal/metadata"
 )
 
 // The spans below have the shape of the githubworkflow receiver's traces (see its
@@ -321,25 +326,7 @@ func TestCICDViewsUseIndexes(t *testing.T) {
 	e := startExporter(t, itConfig(dsn), "traces")
 	require.NoError(t, e.pushTraces(t.Context(), ciTraces(t, itTime.Add(-3*time.Hour))))
 	conn := connect(t, dsn)
-	// 2,000 copies of the CI traces, one every 10 minutes back from now, and 100,000 other spans.
-	_, err := conn.Exec(t.Context(), `
-		INSERT INTO otel.spans
-		SELECT md5(s.trace_id || g), s.span_id, s.parent_span_id, s.trace_state, s.service_name, s.span_name,
-		       s.span_kind, s.start_time - g * interval '10 minutes', s.end_time - g * interval '10 minutes',
-		       s.duration, s.status_code, s.status_message,
-		       CASE WHEN s.attributes ? 'cicd.pipeline.run.id'
-		            THEN jsonb_set(s.attributes, '{cicd.pipeline.run.id}', to_jsonb((s.attributes->>'cicd.pipeline.run.id') || '-' || g))
-		            ELSE s.attributes END,
-		       s.events, s.links, s.resource_id, s.scope_id
-		FROM otel.spans s, generate_series(1, 2000) g
-		WHERE s.service_name = 'octo-org/app';
-		INSERT INTO otel.spans
-		SELECT md5(g::text), '00000000000000' || lpad(to_hex(g % 256), 2, '0'), '', '', 'shop', 'GET /', 'Server',
-		       now() - g * interval '12 seconds', now() - g * interval '12 seconds' + interval '1 ms', 1000000, 'Unset', '',
-		       '{"http.route": "/"}', '[]', '[]', 0, 0
-		FROM generate_series(1, 100000) g;
-		ANALYZE otel.spans`)
-	require.NoError(t, err)
+	fillCIHistory(t, conn)
 
 	filter := " WHERE start_time >= now() - interval '1 day' AND start_time < now()"
 	for _, tc := range []struct {
@@ -375,6 +362,66 @@ func TestCICDViewsUseIndexes(t *testing.T) {
 				"no partition index of %s in the plan:\n%s", tc.index, plan)
 			_, err = conn.Exec(t.Context(), tc.query)
 			require.NoError(t, err)
+		})
+	}
+}
+
+// fillCIHistory adds 2,000 copies of ciTraces, one every 10 minutes back from now (two weeks),
+// and 100,000 other spans, then analyzes spans.
+func fillCIHistory(t testing.TB, conn *pgx.Conn) {
+	t.Helper()
+	_, err := conn.Exec(context.Background(), `
+		INSERT INTO otel.spans
+		SELECT md5(s.trace_id || g), s.span_id, s.parent_span_id, s.trace_state, s.service_name, s.span_name,
+		       s.span_kind, s.start_time - g * interval '10 minutes', s.end_time - g * interval '10 minutes',
+		       s.duration, s.status_code, s.status_message,
+		       CASE WHEN s.attributes ? 'cicd.pipeline.run.id'
+		            THEN jsonb_set(s.attributes, '{cicd.pipeline.run.id}', to_jsonb((s.attributes->>'cicd.pipeline.run.id') || '-' || g))
+		            ELSE s.attributes END,
+		       s.events, s.links, s.resource_id, s.scope_id
+		FROM otel.spans s, generate_series(1, 2000) g
+		WHERE s.service_name = 'octo-org/app';
+		INSERT INTO otel.spans
+		SELECT md5(g::text), '00000000000000' || lpad(to_hex(g % 256), 2, '0'), '', '', 'shop', 'GET /', 'Server',
+		       now() - g * interval '12 seconds', now() - g * interval '12 seconds' + interval '1 ms', 1000000, 'Unset', '',
+		       '{"http.route": "/"}', '[]', '[]', 0, 0
+		FROM generate_series(1, 100000) g;
+		ANALYZE otel.spans`)
+	require.NoError(t, err)
+}
+
+// BenchmarkCICDViews times the queries of CI dashboard panels over a day of fillCIHistory's
+// two weeks (about 1,000 attempts, 1,350 jobs and 700 steps in the day).
+func BenchmarkCICDViews(b *testing.B) {
+	dsn := cluster.NewDatabase(b)
+	cfg := itConfig(dsn)
+	e, err := newExporter(exportertest.NewNopSettings(metadata.Type), cfg, "traces")
+	require.NoError(b, err)
+	require.NoError(b, e.start(context.Background(), componenttest.NewNopHost()))
+	b.Cleanup(func() { assert.NoError(b, e.shutdown(context.Background())) })
+	require.NoError(b, e.pushTraces(context.Background(), ciTraces(b, itTime.Add(-3*time.Hour))))
+	conn := connect(b, dsn)
+	fillCIHistory(b, conn)
+
+	filter := " WHERE start_time >= now() - interval '1 day' AND start_time < now()"
+	for _, q := range []struct{ name, sql string }{
+		{"runs", "SELECT workflow, result, queue_seconds, duration_seconds, url, trace_id FROM otel.cicd_runs" + filter},
+		{"jobs", "SELECT job_name, runner_labels, queue_seconds, duration_seconds, url FROM otel.cicd_jobs" + filter},
+		{"steps", "SELECT job_name, step_name, duration_seconds FROM otel.cicd_steps" + filter},
+		{"flaky_jobs", "SELECT job_name, failed_url, succeeded_url FROM otel.cicd_flaky_jobs" + filter},
+	} {
+		b.Run(q.name, func(b *testing.B) {
+			var n int
+			for b.Loop() {
+				rows, err := conn.Query(context.Background(), q.sql)
+				require.NoError(b, err)
+				n = 0
+				for rows.Next() {
+					n++
+				}
+				require.NoError(b, rows.Err())
+			}
+			b.ReportMetric(float64(n), "rows")
 		})
 	}
 }
