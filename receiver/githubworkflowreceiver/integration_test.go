@@ -703,3 +703,63 @@ func TestHostName(t *testing.T) {
 		assert.Equal(t, tt.want, hostName(tt.endpoint), tt.endpoint)
 	}
 }
+
+// With a webhook, a repository whose completions all arrive by webhook before a poll finds
+// them is listed only every webhookReconcile, its active runs being those webhooks announced;
+// a completion polling finds first (a missed delivery) ends that.
+func TestWebhookCoveredRepositoryIsReconciled(t *testing.T) {
+	w := newWorld(t)
+	w.put(testRepo, 1, 1, time.Hour, "completed", 1)
+	in := w.newInstance(t, w.config(testRepo), nil)
+	p := in.r.poller
+	p.webhooks = true
+	in.poll(t)
+	require.Equal(t, []string{"1/1"}, in.attempts())
+	listings := func() int {
+		return w.gh.Requests(fakegithub.EndpointRepoRuns, http.StatusOK) + w.gh.Requests(fakegithub.EndpointRepoRuns, http.StatusNotModified)
+	}
+
+	// Run 2 completes and is delivered; run 3 is announced queued.
+	w.put(testRepo, 2, 1, 10*time.Minute, "completed", 1)
+	p.fetchAnnounced(t.Context(), completedRun{Repo: testRepo, RunID: 2, Attempt: 1, Run: fakegithub.ShapeRun(w.run, testRepo, 2, 1, w.clock.Now().Add(-10*time.Minute), "completed", "success")})
+	p.announceActive(completedRun{Repo: testRepo, RunID: 3, Attempt: 1, State: runStatePending})
+	w.clock.advance(time.Minute)
+	in.poll(t) // the completed listing shows run 2, emitted already: covered
+	in.r.poller.emitter.flushMetrics(t.Context())
+	assert.Equal(t, map[string]int64{"pending": 1}, activeRuns(t, in))
+	before := listings()
+
+	// Run 4 completes, its delivery is missed: no listing until the reconciliation.
+	w.put(testRepo, 4, 1, 5*time.Minute, "completed", 1)
+	for range 10 {
+		w.clock.advance(time.Minute)
+		in.poll(t)
+	}
+	assert.Equal(t, before, listings(), "a covered repository is not listed")
+	assert.NotContains(t, in.attempts(), "4/1")
+	w.clock.advance(webhookReconcile)
+	in.poll(t)
+	assert.Contains(t, in.attempts(), "4/1", "the reconciliation recovers the missed delivery")
+	assert.Equal(t, []string{"1/1", "2/1", "4/1"}, in.attempts())
+	before = listings()
+	w.clock.advance(time.Minute)
+	in.poll(t)
+	assert.Greater(t, listings(), before, "polling found a completion first: the repository is listed every poll again")
+	assert.Equal(t, 1, telemetrySumBySource(t, in, sourceWebhook))
+}
+
+// telemetrySumBySource counts the attempts emitted from source.
+func telemetrySumBySource(t *testing.T, in *instance, source string) int {
+	t.Helper()
+	m, err := in.tel.GetMetric("otelcol_githubworkflow_attempts_emitted")
+	require.NoError(t, err)
+	sum, ok := m.Data.(metricdata.Sum[int64])
+	require.True(t, ok)
+	n := 0
+	for _, dp := range sum.DataPoints {
+		if v, ok := dp.Attributes.Value("source"); ok && v.AsString() == source {
+			n += int(dp.Value)
+		}
+	}
+	return n
+}

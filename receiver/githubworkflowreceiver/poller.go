@@ -95,6 +95,12 @@ type poller struct {
 	// activeEvery is how often each repository's unfiltered run listing is read for the
 	// queued and in-progress runs.
 	activeEvery time.Duration
+	// webhooks: a webhook is configured, so a repository whose completions all arrived by
+	// webhook first is covered (see webhookReconcile).
+	webhooks bool
+
+	hookMu sync.Mutex
+	hooked map[string]map[int64]activeRun // repo -> runs webhooks announced requested or in progress
 
 	mu         sync.Mutex
 	polls      int
@@ -110,10 +116,18 @@ type poller struct {
 // completed listing only changes when an attempt completes.
 const activeRefresh = 10 * time.Minute
 
+// webhookReconcile is how often a covered repository is listed: one whose completions all
+// arrived by webhook before a poll found them. Its active runs are then those webhooks
+// announced, and polling only recovers missed deliveries; a completion found by polling
+// first ends the coverage.
+const webhookReconcile = 2 * time.Hour
+
 // repoPages is what a poll needs of a repository's first pages when GitHub answers 304.
 type repoPages struct {
 	completed completedPage
 	active    activePage
+	covered   bool
+	listedAt  time.Time // last reading of the completed runs
 }
 
 // completedPage summarises the first page of ?status=completed.
@@ -156,9 +170,51 @@ func newPoller(cfg *Config, client *apiClient, state *stateStore, em *emitter, c
 		cfg: cfg, client: client, state: state, emitter: em, clock: clk, logger: logger,
 		activeEvery: max(activeRefresh, cfg.CollectionInterval),
 		ownerRepos:  map[string][]string{},
+		hooked:      map[string]map[int64]activeRun{},
 		active:      map[string]map[string]int64{},
 		pages:       map[string]repoPages{},
 	}
+}
+
+// announceActive records a run a webhook announced requested or in progress. It never blocks
+// on I/O.
+func (p *poller) announceActive(cr completedRun) {
+	p.hookMu.Lock()
+	defer p.hookMu.Unlock()
+	runs := p.hooked[cr.Repo]
+	if runs == nil {
+		runs = map[int64]activeRun{}
+		p.hooked[cr.Repo] = runs
+	}
+	if r, ok := runs[cr.RunID]; ok && r.attempt > cr.Attempt {
+		return // a late delivery of an earlier attempt
+	}
+	runs[cr.RunID] = activeRun{attempt: cr.Attempt, state: cr.State, created: p.clock.Now()}
+}
+
+// settleHooked forgets a run announced active once attempt n of it completed.
+func (p *poller) settleHooked(repo string, id int64, n int) {
+	p.hookMu.Lock()
+	defer p.hookMu.Unlock()
+	if r, ok := p.hooked[repo][id]; ok && r.attempt <= n {
+		delete(p.hooked[repo], id)
+	}
+}
+
+// hookedActive counts the runs of repo webhooks announced active, forgetting those
+// announced more than retention ago (their completion was never delivered).
+func (p *poller) hookedActive(repo string) map[string]int64 {
+	p.hookMu.Lock()
+	defer p.hookMu.Unlock()
+	out := map[string]int64{}
+	for id, r := range p.hooked[repo] {
+		if p.clock.Now().Sub(r.created) > retention {
+			delete(p.hooked[repo], id)
+			continue
+		}
+		out[r.state]++
+	}
+	return out
 }
 
 // repositories expands the configured entries into owner/name pairs.
@@ -295,15 +351,25 @@ func (p *poller) pollRepo(ctx context.Context, repo string) (map[string]int64, e
 		}
 	}
 
-	completed, err := p.pollCompleted(ctx, owner, name, &rs, &pages.completed, handle)
+	now := p.clock.Now()
+	if pages.covered && now.Sub(pages.listedAt) < webhookReconcile {
+		return p.hookedActive(repo), nil
+	}
+	completed, err := p.pollCompleted(ctx, owner, name, &rs, &pages.completed, &pages.covered, handle)
 	if err != nil {
 		return nil, err
 	}
+	pages.listedAt = now
 	for id, n := range completed {
 		settle(id, n)
+		p.settleHooked(repo, id, n)
+	}
+	if pages.covered {
+		rs.Pending = pending
+		p.setLastPages(repo, pages)
+		return p.hookedActive(repo), errors.Join(append(errs, p.state.saveRepo(ctx, repo, rs), p.state.prune(ctx, repo))...)
 	}
 
-	now := p.clock.Now()
 	refreshed := false
 	if pages.active.at.IsZero() || now.Sub(pages.active.at) >= p.activeEvery {
 		etag := ""
@@ -395,7 +461,9 @@ func (p *poller) pollRepo(ctx context.Context, repo string) (map[string]int64, e
 // (conditionally), and further pages (Link) while every run on a page is new: on the first
 // sync back to the floor (the lookback), later only when more than a page of attempts
 // completed between two polls. It returns the runs read (id -> attempt) and updates last.
-func (p *poller) pollCompleted(ctx context.Context, owner, name string, rs *repoState, last *completedPage, handle func(*github.WorkflowRun) bool) (map[int64]int, error) {
+// With webhooks, covered is set when the attempts that completed since the last poll were
+// all emitted already (by webhook), and cleared when polling found one first.
+func (p *poller) pollCompleted(ctx context.Context, owner, name string, rs *repoState, last *completedPage, covered *bool, handle func(*github.WorkflowRun) bool) (map[int64]int, error) {
 	etag := ""
 	if rs.Synced && last.clean {
 		etag = last.etag
@@ -433,6 +501,7 @@ func (p *poller) pollCompleted(ctx context.Context, owner, name string, rs *repo
 		runs = append(runs, batch...)
 	}
 	seen := map[int64]int{}
+	var fresh, missed int
 	summary := completedPage{etag: newETag, clean: true, runs: map[int64]int{}, full: len(first) >= perPage}
 	for i, run := range runs {
 		id, n := run.GetID(), max(run.GetRunAttempt(), 1)
@@ -443,6 +512,13 @@ func (p *poller) pollCompleted(ctx context.Context, owner, name string, rs *repo
 		if c := run.GetCreatedAt().Time; c.After(rs.Watermark) {
 			rs.Watermark = c
 		}
+		if p.webhooks && last.runs != nil && i < len(first) && last.runs[id] != n {
+			// A completion since the last poll: was it announced (and emitted) first?
+			fresh++
+			if done, err := p.state.isDone(ctx, attemptID{Repo: owner + "/" + name, RunID: id, Attempt: n}, run.GetCreatedAt().Time); err != nil || !done {
+				missed++
+			}
+		}
 		ok := handle(run)
 		if i < len(first) {
 			summary.runs[id] = n
@@ -451,6 +527,9 @@ func (p *poller) pollCompleted(ctx context.Context, owner, name string, rs *repo
 		}
 	}
 	*last = summary
+	if fresh > 0 {
+		*covered = missed == 0
+	}
 	return seen, nil
 }
 
@@ -552,6 +631,7 @@ func (p *poller) fetchAnnounced(ctx context.Context, cr completedRun) {
 		if run.RunAttempt == nil {
 			run.RunAttempt = github.Int(cr.Attempt)
 		}
+		p.settleHooked(cr.Repo, cr.RunID, run.GetRunAttempt())
 		return p.handleRun(ctx, cr.Repo, run, rs.Floor, sourceWebhook)
 	}()
 	if err != nil && ctx.Err() == nil {

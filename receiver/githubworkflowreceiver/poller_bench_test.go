@@ -67,7 +67,7 @@ func realisticHistory(repos []string, minutes int, seed uint64) (backfill []hist
 // requests the rate limit charged per completed attempt (with and without pagination, and
 // by kind), and the share of the idle repository's listings answered 304. In
 // "polling+webhooks", each completed attempt is also delivered by a webhook (its run object)
-// as it completes, before the next poll.
+// as it completes, before the next poll, and queued and in-progress runs are announced.
 func BenchmarkPollRealisticHistory(b *testing.B) {
 	for _, webhooks := range []bool{false, true} {
 		name := "polling"
@@ -108,6 +108,7 @@ func benchmarkHistory(b *testing.B, webhooks bool) {
 			apply(e, w.clock.Now())
 		}
 		in := w.newInstance(b, w.config(append([]string{idleRepo}, repos...)...), nil)
+		in.r.poller.webhooks = webhooks
 		in.poll(b) // first sync: backfill
 		w.gh.ResetCounts()
 		emittedBefore := len(in.traces.AllTraces())
@@ -120,13 +121,15 @@ func benchmarkHistory(b *testing.B, webhooks bool) {
 			for _, e := range day {
 				if e.minute == m {
 					apply(e, now)
-					if e.status == statusCompleted {
-						delivered = append(delivered, e)
-					}
+					delivered = append(delivered, e)
 				}
 			}
 			if webhooks {
 				for _, e := range delivered {
+					if e.status != statusCompleted {
+						in.r.poller.announceActive(completedRun{Repo: e.repo, RunID: e.id, Attempt: e.n, State: runState(e.status)})
+						continue
+					}
 					run := fakegithub.ShapeRun(w.run, e.repo, e.id, e.n, createdAt[e.id], e.status, "success")
 					body, err := json.Marshal(map[string]any{"action": "completed", "repository": map[string]string{"full_name": e.repo}, "workflow_run": run})
 					require.NoError(b, err)

@@ -121,12 +121,13 @@ func (r *githubReceiver) setup(ctx context.Context, host component.Host) error {
 	r.state = newStateStore(r.storage, r.clock, r.cfg.Lookback)
 	em := newEmitter(r.set.Logger, hostName(r.cfg.Endpoint), r.traces, r.metrics, r.state, r.clock, r.telemetry)
 	r.poller = newPoller(r.cfg, r.client, r.state, em, r.clock, r.set.Logger)
+	r.poller.webhooks = r.cfg.Webhook.HasValue()
 	return nil
 }
 
 func (r *githubReceiver) startWebhook(ctx context.Context, host component.Host, wh *WebhookConfig) error {
 	mux := http.NewServeMux()
-	mux.Handle(wh.Path, newWebhookHandler([]byte(string(wh.Secret)), wh.webhookMaxBody(), r.enqueueWebhook, r.observeWebhook))
+	mux.Handle(wh.Path, newWebhookHandler([]byte(string(wh.Secret)), wh.webhookMaxBody(), r.enqueueWebhook, r.poller.announceActive, r.observeWebhook))
 	ln, err := wh.ToListener(ctx)
 	if err != nil {
 		return fmt.Errorf("listen on webhook endpoint %q: %w", wh.NetAddr.Endpoint, err)

@@ -13,7 +13,8 @@ import (
 	"github.com/google/go-github/v66/github"
 )
 
-// completedRun names a run attempt a webhook reported as completed.
+// completedRun names a run attempt a webhook reported as completed (or, passed to onActive,
+// as requested or in progress).
 type completedRun struct {
 	Repo    string // "owner/name"
 	RunID   int64
@@ -21,11 +22,14 @@ type completedRun struct {
 	// Run is the delivered workflow_run object when it is complete enough to be emitted
 	// as is (see emittable); nil otherwise, and the attempt is fetched.
 	Run *github.WorkflowRun
+	// State is the cicd.pipeline.run.state of a run announced active.
+	State string
 }
 
 // Webhook outcomes passed to observe.
 const (
 	outcomeAccepted         = "accepted"  // completed workflow_run handed to onCompleted
+	outcomeActive           = "active"    // requested or in-progress workflow_run handed to onActive
 	outcomeIgnored          = "ignored"   // valid delivery of no interest
 	outcomePing             = "ping"      // ping answered
 	outcomeDuplicate        = "duplicate" // X-GitHub-Delivery seen before
@@ -60,6 +64,7 @@ type webhookHandler struct {
 	secret      []byte
 	maxBody     int64
 	onCompleted func(completedRun) bool
+	onActive    func(completedRun)
 	observe     func(event, outcome string)
 	deliveries  *deliveryLog
 }
@@ -68,9 +73,10 @@ type webhookHandler struct {
 // delivery must carry a valid X-Hub-Signature-256 for secret (an empty secret
 // refuses all of them). A completed workflow_run calls onCompleted, which
 // must not block and reports whether it took the run; if not, the delivery is
-// answered 503 and not remembered, so that its redelivery is taken. observe
-// (may be nil) is told the event and outcome of each request.
-func newWebhookHandler(secret []byte, maxBody int64, onCompleted func(completedRun) bool, observe func(event, outcome string)) http.Handler {
+// answered 503 and not remembered, so that its redelivery is taken. A
+// requested or in-progress one calls onActive (may be nil; must not block).
+// observe (may be nil) is told the event and outcome of each request.
+func newWebhookHandler(secret []byte, maxBody int64, onCompleted func(completedRun) bool, onActive func(completedRun), observe func(event, outcome string)) http.Handler {
 	if observe == nil {
 		observe = func(string, string) {}
 	}
@@ -78,6 +84,7 @@ func newWebhookHandler(secret []byte, maxBody int64, onCompleted func(completedR
 		secret:      secret,
 		maxBody:     maxBody,
 		onCompleted: onCompleted,
+		onActive:    onActive,
 		observe:     observe,
 		deliveries:  newDeliveryLog(deliveryLogSize),
 	}
@@ -171,7 +178,12 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !completed {
-			h.ok(w, label, outcomeIgnored, http.StatusOK)
+			if run.State == "" || h.onActive == nil {
+				h.ok(w, label, outcomeIgnored, http.StatusOK)
+				return
+			}
+			h.onActive(run)
+			h.ok(w, label, outcomeActive, http.StatusOK)
 			return
 		}
 		if !h.onCompleted(run) {
@@ -219,17 +231,29 @@ func (r *repoRef) fullName() string {
 }
 
 // parseWorkflowRun decodes a workflow_run delivery. completed reports whether
-// its action is "completed"; only then is run filled in, with the delivered
-// run object if it can be emitted as is.
+// its action is "completed"; then run is filled in, with the delivered run
+// object if it can be emitted as is. A "requested" or "in_progress" delivery
+// naming its run fills in run without its object, with State set.
 func parseWorkflowRun(payload []byte) (run completedRun, completed bool, err error) {
 	var ev workflowRunDelivery
 	if err := json.Unmarshal(payload, &ev); err != nil {
 		return completedRun{}, false, err
 	}
-	if ev.Action != "completed" {
-		return completedRun{}, false, nil
-	}
 	wr := ev.WorkflowRun
+	if ev.Action != "completed" {
+		state := map[string]string{"requested": runStatePending, "in_progress": runStateExecuting}[ev.Action]
+		if state == "" || wr == nil {
+			return completedRun{}, false, nil
+		}
+		repo := ev.Repository.fullName()
+		if repo == "" {
+			repo = wr.GetRepository().GetFullName()
+		}
+		if _, _, ok := strings.Cut(repo, "/"); !ok || wr.GetID() <= 0 {
+			return completedRun{}, false, nil
+		}
+		return completedRun{Repo: repo, RunID: wr.GetID(), Attempt: max(wr.GetRunAttempt(), 1), State: state}, false, nil
+	}
 	if wr == nil {
 		return completedRun{}, false, errIncompleteRun
 	}

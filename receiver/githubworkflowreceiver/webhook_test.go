@@ -37,6 +37,13 @@ type recorder struct {
 	objects  []*github.WorkflowRun
 	observed []string // "event/outcome"
 	refuse   bool     // the queue is full
+	active   []completedRun
+}
+
+func (r *recorder) onActive(c completedRun) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.active = append(r.active, c)
 }
 
 func (r *recorder) onCompleted(c completedRun) bool {
@@ -59,7 +66,7 @@ func (r *recorder) observe(event, outcome string) {
 
 func newTestHandler(secret []byte, maxBody int64) (http.Handler, *recorder) {
 	rec := &recorder{}
-	return newWebhookHandler(secret, maxBody, rec.onCompleted, rec.observe), rec
+	return newWebhookHandler(secret, maxBody, rec.onCompleted, rec.onActive, rec.observe), rec
 }
 
 type delivery struct {
@@ -147,12 +154,12 @@ func TestWebhook(t *testing.T) {
 			code: http.StatusAccepted, want: []completedRun{octo}, observed: "workflow_run/accepted",
 		},
 		{
-			name: "requested run ignored", d: delivery{event: "workflow_run", body: requested, signature: sign(testSecret, requested)},
-			code: http.StatusOK, observed: "workflow_run/ignored",
+			name: "requested run announced active", d: delivery{event: "workflow_run", body: requested, signature: sign(testSecret, requested)},
+			code: http.StatusOK, observed: "workflow_run/active",
 		},
 		{
-			name: "requested run with a conclusion ignored", d: delivery{event: "workflow_run", body: requestedConcluded, signature: sign(testSecret, requestedConcluded)},
-			code: http.StatusOK, observed: "workflow_run/ignored",
+			name: "requested run with a conclusion announced active", d: delivery{event: "workflow_run", body: requestedConcluded, signature: sign(testSecret, requestedConcluded)},
+			code: http.StatusOK, observed: "workflow_run/active",
 		},
 		{
 			name: "workflow_job ignored", d: delivery{event: "workflow_job", body: jobCompleted, signature: sign(testSecret, jobCompleted)},
@@ -304,6 +311,21 @@ func TestWebhookPassesTheDeliveredRun(t *testing.T) {
 
 // A delivery the queue cannot take is answered 503 and not remembered, so that GitHub's
 // redelivery (same X-GitHub-Delivery) is taken once there is room.
+func TestWebhookAnnouncesActiveRuns(t *testing.T) {
+	requested := readFixture(t, "webhooks/workflow_run/requested.payload.json")
+	inProgress := []byte(`{"action":"in_progress","repository":{"full_name":"o/r"},"workflow_run":{"id":7,"run_attempt":2,"status":"in_progress"}}`)
+	noID := []byte(`{"action":"in_progress","repository":{"full_name":"o/r"},"workflow_run":{"status":"in_progress"}}`)
+	h, rec := newTestHandler(testSecret, 1<<20)
+	assert.Equal(t, http.StatusOK, serve(h, delivery{event: "workflow_run", body: requested, signature: sign(testSecret, requested)}))
+	assert.Equal(t, http.StatusOK, serve(h, delivery{event: "workflow_run", body: inProgress, signature: sign(testSecret, inProgress)}))
+	assert.Equal(t, http.StatusOK, serve(h, delivery{event: "workflow_run", body: noID, signature: sign(testSecret, noID)}))
+	require.Len(t, rec.active, 2)
+	assert.Equal(t, runStatePending, rec.active[0].State)
+	assert.Equal(t, completedRun{Repo: "o/r", RunID: 7, Attempt: 2, State: runStateExecuting}, rec.active[1])
+	assert.Empty(t, rec.runs)
+	assert.Equal(t, []string{"workflow_run/active", "workflow_run/active", "workflow_run/ignored"}, rec.observed)
+}
+
 func TestWebhookQueueFullIsRedelivered(t *testing.T) {
 	body := readFixture(t, "webhooks/workflow_run/completed.payload.json")
 	h, rec := newTestHandler(testSecret, 1<<20)
@@ -374,7 +396,7 @@ func TestDeliveryLogBounded(t *testing.T) {
 func TestWebhookNilObserve(t *testing.T) {
 	body := readFixture(t, "webhooks/workflow_run/completed.payload.json")
 	var got []completedRun
-	h := newWebhookHandler(testSecret, 1<<20, func(c completedRun) bool { got = append(got, c); return true }, nil)
+	h := newWebhookHandler(testSecret, 1<<20, func(c completedRun) bool { got = append(got, c); return true }, nil, nil)
 	assert.Equal(t, http.StatusAccepted, serve(h, delivery{event: "workflow_run", body: body, signature: sign(testSecret, body)}))
 	assert.Len(t, got, 1)
 }
@@ -405,6 +427,10 @@ func FuzzWebhook(f *testing.F) {
 			incomplete.Add(1)
 		}
 		return true
+	}, func(c completedRun) {
+		if c.Repo == "" || c.RunID <= 0 || c.Attempt <= 0 || c.State == "" {
+			incomplete.Add(1)
+		}
 	}, nil)
 	f.Fuzz(func(t *testing.T, body []byte, event, contentType string, signed bool, signature string) {
 		before := calls.Load()
@@ -435,7 +461,7 @@ func FuzzWebhook(f *testing.F) {
 func BenchmarkWebhook(b *testing.B) {
 	body := readFixture(b, "webhooks/workflow_run/completed.payload.json")
 	sig := sign(testSecret, body)
-	h := newWebhookHandler(testSecret, 25<<20, func(completedRun) bool { return true }, func(string, string) {})
+	h := newWebhookHandler(testSecret, 25<<20, func(completedRun) bool { return true }, nil, func(string, string) {})
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	i := 0
