@@ -621,6 +621,15 @@ func TestWebhookTriggersFetchOnce(t *testing.T) {
 	assert.Equal(t, int64(3), telemetrySum(t, in, "otelcol_githubworkflow_attempts_emitted"))
 }
 
+func TestEnqueueWebhookNeverBlocks(t *testing.T) {
+	r := newReceiver(receivertest.NewNopSettings(metadata.Type), createDefaultConfig().(*Config), nil)
+	r.webhooks = make(chan completedRun, 1)
+	assert.True(t, r.enqueueWebhook(completedRun{Repo: testRepo, RunID: 1, Attempt: 1}))
+	assert.False(t, r.enqueueWebhook(completedRun{Repo: testRepo, RunID: 2, Attempt: 1}), "a full queue refuses")
+	<-r.webhooks
+	assert.True(t, r.enqueueWebhook(completedRun{Repo: testRepo, RunID: 2, Attempt: 1}))
+}
+
 func TestShutdownWithoutStartAndTwice(t *testing.T) {
 	r := newReceiver(receivertest.NewNopSettings(metadata.Type), createDefaultConfig().(*Config), nil)
 	require.NoError(t, r.Shutdown(t.Context()))

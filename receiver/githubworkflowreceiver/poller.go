@@ -189,7 +189,13 @@ func (p *poller) announceActive(cr completedRun) {
 	if r, ok := runs[cr.RunID]; ok && r.attempt > cr.Attempt {
 		return // a late delivery of an earlier attempt
 	}
-	runs[cr.RunID] = activeRun{attempt: cr.Attempt, state: cr.State, created: p.clock.Now()}
+	now := p.clock.Now()
+	for id, r := range runs { // runs whose completion was never delivered
+		if now.Sub(r.created) > retention {
+			delete(runs, id)
+		}
+	}
+	runs[cr.RunID] = activeRun{attempt: cr.Attempt, state: cr.State, created: now}
 }
 
 // settleHooked forgets a run announced active once attempt n of it completed.
