@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -74,7 +75,14 @@ func repoKey(repo string) string       { return "repo/" + repo }
 func (k bucketKey) storageKey() string { return "done/" + k.repo + "/" + k.day }
 func dayOf(t time.Time) string         { return t.UTC().Format(dayLayout) }
 func newBucketKey(repo string, created time.Time) bucketKey {
-	return bucketKey{repo: repo, day: dayOf(created)}
+	return bucketKey{repo: strings.ToLower(repo), day: dayOf(created)}
+}
+
+// canonical folds the repository's case: GitHub names are case-insensitive, and a
+// configured "Octo/App" must share its done attempts with a delivery's "octo/app".
+func (id attemptID) canonical() attemptID {
+	id.Repo = strings.ToLower(id.Repo)
+	return id
 }
 
 // repo returns a copy of the state of repo, creating it (floor = now − lookback) if new.
@@ -160,6 +168,7 @@ func (s *stateStore) bucketLocked(ctx context.Context, k bucketKey) (map[int64][
 // being emitted by someone else (a poll and a webhook racing); a true claim must be
 // followed by done or release.
 func (s *stateStore) claim(ctx context.Context, id attemptID, created time.Time) (bool, error) {
+	id = id.canonical()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.inflight[id] {
@@ -178,6 +187,7 @@ func (s *stateStore) claim(ctx context.Context, id attemptID, created time.Time)
 
 // isDone reports whether the attempt was emitted (or skipped) already.
 func (s *stateStore) isDone(ctx context.Context, id attemptID, created time.Time) (bool, error) {
+	id = id.canonical()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.bucketLocked(ctx, newBucketKey(id.Repo, created))
@@ -189,6 +199,7 @@ func (s *stateStore) isDone(ctx context.Context, id attemptID, created time.Time
 
 // release gives up a claim without marking the attempt done (the emission failed).
 func (s *stateStore) release(id attemptID) {
+	id = id.canonical()
 	s.mu.Lock()
 	delete(s.inflight, id)
 	s.mu.Unlock()
@@ -196,6 +207,7 @@ func (s *stateStore) release(id attemptID) {
 
 // done marks a claimed attempt as emitted and stores it at once.
 func (s *stateStore) done(ctx context.Context, id attemptID, created time.Time) error {
+	id = id.canonical()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.inflight, id)
