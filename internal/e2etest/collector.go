@@ -18,7 +18,7 @@ import (
 type Collector struct {
 	t      testing.TB
 	cmd    *exec.Cmd
-	output *syncBuffer
+	output *SyncBuffer
 	done   chan struct{}
 	err    error
 }
@@ -38,7 +38,7 @@ func Start(t testing.TB, config string, env ...string) *Collector {
 // StartFile runs the binary with an existing config file.
 func StartFile(t testing.TB, path string, env ...string) *Collector {
 	t.Helper()
-	c := &Collector{t: t, output: &syncBuffer{}, done: make(chan struct{})}
+	c := &Collector{t: t, output: &SyncBuffer{}, done: make(chan struct{})}
 	c.cmd = exec.Command(Binary(t), "--config", path)
 	c.cmd.Env = append(os.Environ(), env...)
 	c.cmd.Stdout = c.output
@@ -138,18 +138,19 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() bool, msg strin
 	}
 }
 
-type syncBuffer struct {
+// SyncBuffer collects a subprocess's output safely for concurrent reads.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -13,10 +12,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/e2etest"
 )
 
 // Server is a running Prometheus.
@@ -24,7 +24,7 @@ type Server struct {
 	URL    string
 	cmd    *exec.Cmd
 	done   chan struct{}
-	output *lockedBuffer
+	output *e2etest.SyncBuffer
 }
 
 // Start runs prometheus scraping targets ("host:port", path /metrics) every
@@ -46,8 +46,8 @@ func Start(t testing.TB, scrapeInterval time.Duration, targets ...string) *Serve
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatalf("write prometheus config: %v", err)
 	}
-	addr := freeAddr(t)
-	s := &Server{URL: "http://" + addr, done: make(chan struct{}), output: &lockedBuffer{}}
+	addr := e2etest.FreeAddr(t)
+	s := &Server{URL: "http://" + addr, done: make(chan struct{}), output: &e2etest.SyncBuffer{}}
 	s.cmd = exec.Command(bin,
 		"--config.file="+cfgPath,
 		"--storage.tsdb.path="+filepath.Join(dir, "data"),
@@ -152,31 +152,4 @@ func (s *Server) Query(ctx context.Context, promql string) ([]Sample, error) {
 		out = append(out, Sample{Labels: r.Metric, Value: v})
 	}
 	return out, nil
-}
-
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().String()
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
