@@ -52,7 +52,7 @@ service:
 // attempt 1 and passes it in a partial re-run (attempt 2: "tests" is carried over, "build" is
 // skipped again): one flaky job. Run 200 passes at once.
 func TestCICDViewsEndToEnd(t *testing.T) {
-	fixtures := filepath.Join(e2etest.RepoRoot(), "..", "shared", "fixtures", "github")
+	fixtures := fakegithub.FixturesDir()
 	base, err := fakegithub.LoadRun(filepath.Join(fixtures, "webhooks", "workflow_run", "completed.payload.json"))
 	require.NoError(t, err, "fixtures in ../shared/fixtures/github")
 	load := func(name string) *github.WorkflowJob {
@@ -92,10 +92,7 @@ func TestCICDViewsEndToEnd(t *testing.T) {
 	apiURL := gh.Start()
 	t.Cleanup(gh.Close)
 
-	cluster, err := pgtest.Start()
-	require.NoError(t, err, "the CI views' end-to-end test needs a PostgreSQL server")
-	t.Cleanup(func() { assert.NoError(t, cluster.Close()) })
-	dsn := cluster.NewDatabase(t)
+	dsn := sharedDatabase(t)
 
 	health := e2etest.FreeAddr(t)
 	col := e2etest.Start(t, fmt.Sprintf(cicdE2EConfig, health, apiURL), "GITHUB_TOKEN=ghp_e2e", "POSTGRES_DSN="+dsn)
@@ -136,7 +133,7 @@ func TestCICDViewsEndToEnd(t *testing.T) {
 	traceIDs := map[string]string{}
 
 	t.Run("runs", func(t *testing.T) {
-		rows := cicdRows(t, conn, `SELECT repository, workflow, workflow_id, run_id, attempt, branch, sha, event, status, result,
+		rows := pgtest.Rows(t, conn, `SELECT repository, workflow, workflow_id, run_id, attempt, branch, sha, event, status, result,
 			conclusion, queued_at, started_at, completed_at, queue_seconds, duration_seconds, url, trace_id
 			FROM ci.cicd_runs ORDER BY run_id, attempt`)
 		require.Len(t, rows, 3)
@@ -164,7 +161,7 @@ func TestCICDViewsEndToEnd(t *testing.T) {
 	})
 
 	t.Run("jobs", func(t *testing.T) {
-		rows := cicdRows(t, conn, `SELECT run_id, attempt, job_id, job_node_id, job_name, job_run_attempt, carried_over, status,
+		rows := pgtest.Rows(t, conn, `SELECT run_id, attempt, job_id, job_node_id, job_name, job_run_attempt, carried_over, status,
 			result, conclusion, queued_at, started_at, completed_at, queue_seconds, duration_seconds, runner_name,
 			runner_labels, runner_group_name, branch, sha, workflow
 			FROM ci.cicd_jobs ORDER BY run_id, attempt, job_id`)
@@ -201,7 +198,7 @@ func TestCICDViewsEndToEnd(t *testing.T) {
 	})
 
 	t.Run("steps", func(t *testing.T) {
-		rows := cicdRows(t, conn, `SELECT run_id, attempt, job_name, count(*), count(*) FILTER (WHERE result = 'failure'),
+		rows := pgtest.Rows(t, conn, `SELECT run_id, attempt, job_name, count(*), count(*) FILTER (WHERE result = 'failure'),
 			count(*) FILTER (WHERE conclusion = 'skipped'), min(started_at), max(completed_at), sum(duration_seconds)
 			FROM ci.cicd_steps GROUP BY run_id, attempt, job_name ORDER BY run_id, attempt, job_name`)
 		// fakegithub.ShapeJob runs step i from started_at + i s for 1 s.
@@ -213,13 +210,13 @@ func TestCICDViewsEndToEnd(t *testing.T) {
 			{"100", int64(2), "linters", int64(8), int64(0), int64(0), started2, started2.Add(8 * time.Second), 8.0},
 			{"200", int64(1), "tests", int64(8), int64(0), int64(0), c2.Add(11 * time.Second), c2.Add(19 * time.Second), 8.0},
 		}, rows)
-		step := cicdRows(t, conn, `SELECT step_number, step_name, status, result, conclusion, runner_name, trace_id
+		step := pgtest.Rows(t, conn, `SELECT step_number, step_name, status, result, conclusion, runner_name, trace_id
 			FROM ci.cicd_steps WHERE run_id = '100' AND attempt = 1 AND job_name = 'linters' AND step_number = 8`)
 		assert.Equal(t, [][]any{{int64(8), "Run yarn run format-check", "completed", "failure", "failure", runner, traceIDs["100/1"]}}, step)
 	})
 
 	t.Run("flaky jobs", func(t *testing.T) {
-		rows := cicdRows(t, conn, `SELECT repository, workflow, run_id, branch, sha, job_name, failed_attempt, failed_job_id,
+		rows := pgtest.Rows(t, conn, `SELECT repository, workflow, run_id, branch, sha, job_name, failed_attempt, failed_job_id,
 			failed_conclusion, failed_completed_at, failed_trace_id, succeeded_attempt, succeeded_job_id,
 			succeeded_started_at, succeeded_trace_id, start_time
 			FROM ci.cicd_flaky_jobs`)
@@ -229,22 +226,4 @@ func TestCICDViewsEndToEnd(t *testing.T) {
 			c1.Add(10*time.Minute + 13*time.Second), traceIDs["100/2"], c1.Add(10*time.Minute + 3*time.Second),
 		}}, rows)
 	})
-}
-
-// cicdRows returns every row of sql as Go values, timestamps in UTC.
-func cicdRows(t *testing.T, conn *pgx.Conn, sql string) [][]any {
-	t.Helper()
-	rows, err := conn.Query(t.Context(), sql)
-	require.NoError(t, err)
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([]any, error) {
-		vals, err := r.Values()
-		for i, v := range vals {
-			if tm, ok := v.(time.Time); ok {
-				vals[i] = tm.UTC()
-			}
-		}
-		return vals, err
-	})
-	require.NoError(t, err)
-	return out
 }

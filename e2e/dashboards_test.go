@@ -19,7 +19,6 @@ import (
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/fakegithub"
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/grafanasql"
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/journaltest"
-	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // dashboardsConfig runs both receivers into the postgres exporter: the GitHub
@@ -100,7 +99,7 @@ type ciData struct {
 // job), a failed run, and jobs on GitHub-hosted and self-hosted runners.
 func putCIRuns(t *testing.T, gh *fakegithub.Server, now time.Time) ciData {
 	t.Helper()
-	fixtures := filepath.Join(e2etest.RepoRoot(), "..", "shared", "fixtures", "github", "webhooks")
+	fixtures := filepath.Join(fakegithub.FixturesDir(), "webhooks")
 	base, err := fakegithub.LoadRun(filepath.Join(fixtures, "workflow_run", "completed.payload.json"))
 	require.NoError(t, err, "fixtures in ../shared/fixtures/github")
 	success, err := fakegithub.LoadJob(filepath.Join(fixtures, "workflow_job", "completed.success.with-organization.payload.json"))
@@ -162,10 +161,7 @@ func putCIRuns(t *testing.T, gh *fakegithub.Server, now time.Time) ciData {
 // the time range of the data.
 func populateDashboardDB(t *testing.T) (dsn string, from, to time.Time) {
 	t.Helper()
-	cluster, err := pgtest.Start()
-	require.NoError(t, err, "the dashboards test needs a PostgreSQL server")
-	t.Cleanup(func() { assert.NoError(t, cluster.Close()) })
-	dsn = cluster.NewDatabase(t)
+	dsn = sharedDatabase(t)
 
 	now := time.Now().UTC().Truncate(time.Second)
 	gh := fakegithub.New(nil)

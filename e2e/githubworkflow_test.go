@@ -143,7 +143,7 @@ service:
 `
 
 func TestGitHubWorkflowEndToEnd(t *testing.T) {
-	fixtures := filepath.Join(e2etest.RepoRoot(), "..", "shared", "fixtures", "github")
+	fixtures := fakegithub.FixturesDir()
 	base, err := fakegithub.LoadRun(filepath.Join(fixtures, "webhooks", "workflow_run", "completed.payload.json"))
 	require.NoError(t, err, "fixtures in ../shared/fixtures/github")
 	job, err := fakegithub.LoadJob(filepath.Join(fixtures, "webhooks", "workflow_job", "completed.success.with-organization.payload.json"))

@@ -20,10 +20,7 @@ import (
 // postgres exporter against a throwaway PostgreSQL cluster, sends a known number of spans,
 // metric points and log records with telemetrygen, and counts the rows: each lands exactly once.
 func TestPostgresExporterTelemetrygen(t *testing.T) {
-	cluster, err := pgtest.Start()
-	require.NoError(t, err, "the postgres exporter's end-to-end test needs a PostgreSQL server")
-	t.Cleanup(func() { assert.NoError(t, cluster.Close()) })
-	dsn := cluster.NewDatabase(t)
+	dsn := sharedDatabase(t)
 
 	otlp := e2etest.FreeAddr(t)
 	health := e2etest.FreeAddr(t)

@@ -17,6 +17,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/exporter/postgresexporter/internal/metadata"
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // The spans below have the shape of the githubworkflow receiver's traces (see its
@@ -199,7 +200,7 @@ func TestCICDViews(t *testing.T) {
 	at := func(d time.Duration) time.Time { return base.Add(d) }
 
 	t.Run("runs", func(t *testing.T) {
-		rows := queryRows(t, conn, `SELECT repository, workflow, workflow_id, workflow_path, run_id, run_number, attempt,
+		rows := pgtest.Rows(t, conn, `SELECT repository, workflow, workflow_id, workflow_path, run_id, run_number, attempt,
 			branch, sha, event, status, result, conclusion, created_at, queued_at, started_at, completed_at,
 			queue_seconds, duration_seconds, url, length(trace_id), repository_name
 			FROM otel.cicd_runs WHERE run_id = '10' ORDER BY attempt`)
@@ -219,7 +220,7 @@ func TestCICDViews(t *testing.T) {
 	})
 
 	t.Run("jobs", func(t *testing.T) {
-		rows := queryRows(t, conn, `SELECT attempt, job_id, job_node_id, job_name, job_run_attempt, carried_over, status,
+		rows := pgtest.Rows(t, conn, `SELECT attempt, job_id, job_node_id, job_name, job_run_attempt, carried_over, status,
 			result, conclusion, queued_at, started_at, completed_at, queue_seconds, duration_seconds, runner_name,
 			runner_labels, runner_group_name, repository, run_id, sha, event
 			FROM otel.cicd_jobs WHERE run_id = '10' ORDER BY attempt, job_id`)
@@ -258,7 +259,7 @@ func TestCICDViews(t *testing.T) {
 	})
 
 	t.Run("steps", func(t *testing.T) {
-		rows := queryRows(t, conn, `SELECT attempt, job_name, step_number, step_name, status, result, conclusion,
+		rows := pgtest.Rows(t, conn, `SELECT attempt, job_name, step_number, step_name, status, result, conclusion,
 			started_at, duration_seconds, runner_name, run_id, sha
 			FROM otel.cicd_steps WHERE run_id = '10' ORDER BY attempt, job_id, step_number`)
 		assert.Equal(t, [][]any{
@@ -272,7 +273,7 @@ func TestCICDViews(t *testing.T) {
 	})
 
 	t.Run("flaky jobs", func(t *testing.T) {
-		rows := queryRows(t, conn, `SELECT repository, run_id, sha, job_name, failed_attempt, failed_job_id, failed_conclusion,
+		rows := pgtest.Rows(t, conn, `SELECT repository, run_id, sha, job_name, failed_attempt, failed_job_id, failed_conclusion,
 			failed_runner_name, failed_url, succeeded_attempt, succeeded_job_id, succeeded_runner_name, succeeded_started_at,
 			failed_trace_id <> succeeded_trace_id
 			FROM otel.cicd_flaky_jobs ORDER BY run_id, succeeded_attempt`)
@@ -312,7 +313,7 @@ func TestCICDViews(t *testing.T) {
 		require.Len(t, queries, 3)
 		for _, q := range queries {
 			q = strings.ReplaceAll(q, "$__timeFilter(start_time)", "start_time >= now() - interval '7 days'")
-			got := queryRows(t, conn, q)
+			got := pgtest.Rows(t, conn, q)
 			assert.NotEmpty(t, got, q)
 		}
 	})
@@ -424,22 +425,4 @@ func BenchmarkCICDViews(b *testing.B) {
 			b.ReportMetric(float64(n), "rows")
 		})
 	}
-}
-
-// queryRows returns every row of query as Go values (timestamps in UTC).
-func queryRows(t *testing.T, conn *pgx.Conn, query string) [][]any {
-	t.Helper()
-	rows, err := conn.Query(t.Context(), query)
-	require.NoError(t, err)
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) ([]any, error) {
-		vals, err := r.Values()
-		for i, v := range vals {
-			if tm, ok := v.(time.Time); ok {
-				vals[i] = tm.UTC()
-			}
-		}
-		return vals, err
-	})
-	require.NoError(t, err)
-	return out
 }

@@ -16,7 +16,7 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-var fixtures = filepath.Join("..", "..", "..", "shared", "fixtures", "github")
+var fixtures = FixturesDir()
 
 func newServer(t *testing.T, clock *time.Time) (*Server, *github.WorkflowRun) {
 	t.Helper()
