@@ -11,7 +11,7 @@ TEST_TIMEOUT  ?= 30m
 BENCHCOUNT    ?= 3
 BENCH_OUT     := bin/bench.txt
 # The benchmarks of the table `make bench` prints, each with the benchtime its
-# README measures with; -cpu 1 where DESIGN.md's target is per core.
+# README measures with; -cpu 1 where the target is per core.
 BENCH_JOURNAL := $(GO) test -run '^$$' -bench '^BenchmarkRead$$' -benchtime 3x -cpu 1 -count $(BENCHCOUNT) ./receiver/journaldmetricsreceiver/
 BENCH_PG      := $(GO) test -run '^$$' -bench '^BenchmarkIntegration' -benchtime 20x -count $(BENCHCOUNT) -timeout 30m ./exporter/postgresexporter/
 BENCH_POLL    := $(GO) test -run '^$$' -bench '^BenchmarkPollRealisticHistory$$' -benchtime 1x -count $(BENCHCOUNT) ./receiver/githubworkflowreceiver/
@@ -74,7 +74,7 @@ check-generated: generate
 	@test -z "$$(git status --porcelain --untracked-files=all -- cmd '*/internal/metadata')" \
 		|| { echo "generated files are not committed: run 'make generate' and commit" >&2; exit 1; }
 
-## bench: one table of the component benchmarks (medians of BENCHCOUNT runs) beside DESIGN.md's anchors
+## bench: one table of the component benchmarks (medians of BENCHCOUNT runs) beside their anchors (docs/benchmarks.md)
 bench: test-deps services
 	@mkdir -p bin
 	@echo "load-start: $$(cut -d' ' -f1-3 /proc/loadavg)" > $(BENCH_OUT)

@@ -54,7 +54,7 @@ service:
 func TestCICDViewsEndToEnd(t *testing.T) {
 	fixtures := fakegithub.FixturesDir()
 	base, err := fakegithub.LoadRun(filepath.Join(fixtures, "webhooks", "workflow_run", "completed.payload.json"))
-	require.NoError(t, err, "fixtures in ../shared/fixtures/github")
+	require.NoError(t, err, "fixtures in internal/fakegithub/testdata/github")
 	load := func(name string) *github.WorkflowJob {
 		job, err := fakegithub.LoadJob(filepath.Join(fixtures, name))
 		require.NoError(t, err)

@@ -101,7 +101,7 @@ func putCIRuns(t *testing.T, gh *fakegithub.Server, now time.Time) ciData {
 	t.Helper()
 	fixtures := filepath.Join(fakegithub.FixturesDir(), "webhooks")
 	base, err := fakegithub.LoadRun(filepath.Join(fixtures, "workflow_run", "completed.payload.json"))
-	require.NoError(t, err, "fixtures in ../shared/fixtures/github")
+	require.NoError(t, err, "fixtures in internal/fakegithub/testdata/github")
 	success, err := fakegithub.LoadJob(filepath.Join(fixtures, "workflow_job", "completed.success.with-organization.payload.json"))
 	require.NoError(t, err)
 	failure, err := fakegithub.LoadJob(filepath.Join(fixtures, "workflow_job", "completed.failure.with-organization.payload.json"))

@@ -145,7 +145,7 @@ service:
 func TestGitHubWorkflowEndToEnd(t *testing.T) {
 	fixtures := fakegithub.FixturesDir()
 	base, err := fakegithub.LoadRun(filepath.Join(fixtures, "webhooks", "workflow_run", "completed.payload.json"))
-	require.NoError(t, err, "fixtures in ../shared/fixtures/github")
+	require.NoError(t, err, "fixtures in internal/fakegithub/testdata/github")
 	job, err := fakegithub.LoadJob(filepath.Join(fixtures, "webhooks", "workflow_job", "completed.success.with-organization.payload.json"))
 	require.NoError(t, err)
 

@@ -1,6 +1,6 @@
 // Command benchreport reads `go test -bench` output on stdin (several
 // -count runs of the component benchmarks, with their b.ReportMetric units),
 // takes the median of each figure across runs and prints one Markdown table
-// of the figures beside the anchors and targets of DESIGN.md, headed by the
+// of the figures beside their anchors and targets, headed by the
 // date, the machine, the load average and the command. `make bench` runs it.
 package main

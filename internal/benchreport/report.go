@@ -85,7 +85,7 @@ func si(v float64) string {
 	}
 }
 
-// rows are the figures of issue 6 with the anchors and targets of DESIGN.md.
+// rows are the benchmarked figures with their anchors and targets (docs/benchmarks.md).
 var rows = []row{
 	{
 		label: "journaldmetrics, `sdjournal` reader, 3 rules, 1 CPU", fig: sdjournal, format: si, unit: "entries/s",
@@ -190,7 +190,7 @@ func Write(w io.Writer, h Header, s *Set) ([]string, error) {
 		}
 	}
 	b.WriteString("\nEach figure is the median of the runs (`-count`); the range is the lowest and highest run. Ratios divide medians.\n\n")
-	b.WriteString("| figure | measured (median) | range | runs | anchor (DESIGN.md) | target (DESIGN.md) | met |\n")
+	b.WriteString("| figure | measured (median) | range | runs | anchor | target | met |\n")
 	b.WriteString("|---|---|---|---|---|---|---|\n")
 	var missing []string
 	for _, r := range rows {

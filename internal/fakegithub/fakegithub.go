@@ -4,7 +4,7 @@
 // cost no rate limit, X-RateLimit-* headers and a budget that runs out, and injectable
 // faults (secondary-limit 403 with Retry-After, 429, 5xx). It counts every request by
 // endpoint and status so that tests can assert how the API was used. Feed it with the
-// real-shaped payloads of ../shared/fixtures/github (see LoadRun and LoadJob).
+// real-shaped payloads of testdata/github (see FixturesDir, LoadRun and LoadJob).
 package fakegithub // import "github.com/otelcol-diagnostics/otelcol-diagnostics/internal/fakegithub"
 
 import (

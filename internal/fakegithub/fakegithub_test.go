@@ -21,7 +21,7 @@ var fixtures = FixturesDir()
 func newServer(t *testing.T, clock *time.Time) (*Server, *github.WorkflowRun) {
 	t.Helper()
 	base, err := LoadRun(filepath.Join(fixtures, "webhooks", "workflow_run", "completed.payload.json"))
-	require.NoError(t, err, "fixtures are in ../shared/fixtures/github beside the repository")
+	require.NoError(t, err, "fixtures in internal/fakegithub/testdata/github")
 	now := *clock
 	s := New(func() time.Time { return *clock })
 	s.AddRepo("Organization", "octo-org", "octo-repo")

@@ -5,9 +5,9 @@ import (
 	"runtime"
 )
 
-// FixturesDir is ../shared/fixtures/github beside the repository: the real
-// payloads the stand-in is fed with (CI clones main with shared/ beside it).
+// FixturesDir is testdata/github of this package: the real payloads the
+// stand-in and the receiver's tests are fed with (see its README).
 func FixturesDir() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "fixtures", "github")
+	return filepath.Join(filepath.Dir(file), "testdata", "github")
 }

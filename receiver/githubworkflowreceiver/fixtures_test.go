@@ -8,15 +8,17 @@ import (
 
 	"github.com/google/go-github/v66/github"
 	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/fakegithub"
 )
 
-// fixturesDir holds the real GitHub payloads shared by the team (see its README).
-const fixturesDir = "../../../shared/fixtures/github"
+// fixturesDir holds the real GitHub payloads (see its README).
+var fixturesDir = fakegithub.FixturesDir()
 
 func readFixture(tb testing.TB, rel string) []byte {
 	tb.Helper()
 	b, err := os.ReadFile(filepath.Join(fixturesDir, rel))
-	require.NoError(tb, err, "fixture %s (the shared/ tree must sit beside the repository)", rel)
+	require.NoError(tb, err, "fixture %s", rel)
 	return b
 }
 
