@@ -10,7 +10,7 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok
 
 for p in gcc libsystemd-dev pkg-config; do have_pkg "$p" || need+=("$p"); done
 if [ "$mode" = test ]; then
-  for p in systemd postgresql systemd-journal-remote prometheus util-linux; do
+  for p in systemd postgresql pgbouncer systemd-journal-remote prometheus util-linux dpkg; do
     have_pkg "$p" || need+=("$p")
   done
 fi
