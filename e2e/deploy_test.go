@@ -20,7 +20,7 @@ func TestSystemdUnitVerifies(t *testing.T) {
 
 	raw, err := os.ReadFile(filepath.Join(e2etest.RepoRoot(), "deploy", "systemd", "otelcol-diagnostics.service"))
 	require.NoError(t, err)
-	unit := strings.ReplaceAll(string(raw), "/usr/local/bin/otelcol-diagnostics", e2etest.Binary(t))
+	unit := strings.ReplaceAll(string(raw), "/usr/bin/otelcol-diagnostics", e2etest.Binary(t))
 	path := filepath.Join(t.TempDir(), "otelcol-diagnostics.service")
 	require.NoError(t, os.WriteFile(path, []byte(unit), 0o600))
 

@@ -38,8 +38,14 @@ func Start(t testing.TB, config string, env ...string) *Collector {
 // StartFile runs the binary with an existing config file.
 func StartFile(t testing.TB, path string, env ...string) *Collector {
 	t.Helper()
+	return StartCommand(t, Binary(t), []string{"--config", path}, env...)
+}
+
+// StartCommand runs bin (a collector binary, e.g. one a package installed) with args.
+func StartCommand(t testing.TB, bin string, args []string, env ...string) *Collector {
+	t.Helper()
 	c := &Collector{t: t, output: &SyncBuffer{}, done: make(chan struct{})}
-	c.cmd = exec.Command(Binary(t), "--config", path)
+	c.cmd = exec.Command(bin, args...)
 	c.cmd.Env = append(os.Environ(), env...)
 	c.cmd.Stdout = c.output
 	c.cmd.Stderr = c.output
