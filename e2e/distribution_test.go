@@ -54,3 +54,25 @@ func TestValidateDefaultConfig(t *testing.T) {
 	out, err := e2etest.Command(t, "validate", "--config", filepath.Join(e2etest.RepoRoot(), "config", "default.yaml"))
 	require.NoError(t, err, out)
 }
+
+// Every module builder-config.yaml names is built in: `components` lists it at its pinned
+// version, and the project's own three components by name.
+func TestComponentsListBuilderConfig(t *testing.T) {
+	out, err := e2etest.Command(t, "components")
+	require.NoError(t, err, out)
+	raw, err := os.ReadFile(filepath.Join(e2etest.RepoRoot(), "builder-config.yaml"))
+	require.NoError(t, err)
+	var modules int
+	for _, line := range strings.Split(string(raw), "\n") {
+		mod, ok := strings.CutPrefix(strings.TrimSpace(line), "- gomod: ")
+		if !ok || strings.HasPrefix(mod, "github.com/otelcol-diagnostics/") || strings.Contains(mod, "/confmap/provider/") {
+			continue
+		}
+		modules++
+		assert.Contains(t, out, "module: "+mod)
+	}
+	assert.Greater(t, modules, 10)
+	for _, name := range []string{"journaldmetrics", "githubworkflow", "postgres"} {
+		assert.Contains(t, out, "- name: "+name+"\n")
+	}
+}
