@@ -67,7 +67,7 @@ func (e *emitter) emit(ctx context.Context, a runAttempt, source string) error {
 	if e.telemetry != nil {
 		e.telemetry.GithubworkflowAttemptsEmitted.Add(ctx, 1, metric.WithAttributes(attribute.String("source", source)))
 	}
-	return e.state.done(ctx, id, a.Run.GetCreatedAt().Time)
+	return e.state.done(ctx, id, a.Run.GetCreatedAt().Time, source)
 }
 
 // flushMetrics sends the CI/CD metrics as of now.
@@ -521,7 +521,9 @@ func (p *poller) pollCompleted(ctx context.Context, owner, name string, rs *repo
 		if p.webhooks && last.runs != nil && i < len(first) && last.runs[id] != n {
 			// A completion since the last poll: was it announced (and emitted) first?
 			fresh++
-			if done, err := p.state.isDone(ctx, attemptID{Repo: owner + "/" + name, RunID: id, Attempt: n}, run.GetCreatedAt().Time); err != nil || !done {
+			// Only an emission a delivery caused counts: one made by polling (e.g. the
+			// unfiltered listing read first) is a completion no delivery announced.
+			if !p.state.doneByWebhook(attemptID{Repo: owner + "/" + name, RunID: id, Attempt: n}, run.GetCreatedAt().Time) {
 				missed++
 			}
 		}
@@ -595,11 +597,11 @@ func (p *poller) emitAttempt(ctx context.Context, repo string, run *github.Workf
 		return err
 	}
 	if run.GetUpdatedAt().Before(floor) {
-		return p.state.done(ctx, id, created)
+		return p.state.done(ctx, id, created, source)
 	}
 	jobs, err := p.client.listJobs(ctx, owner, name, run.GetID(), n)
 	if errors.Is(err, errNotFound) {
-		return p.state.done(ctx, id, created) // deleted between the listing and now
+		return p.state.done(ctx, id, created, source) // deleted between the listing and now
 	}
 	if err != nil {
 		p.state.release(id)

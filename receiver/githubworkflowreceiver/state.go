@@ -53,6 +53,10 @@ type stateStore struct {
 	repos    map[string]*repoState
 	buckets  map[bucketKey]map[int64][]int
 	inflight map[attemptID]bool
+	// hooked: the attempts emitted since Start because a webhook delivery named them. Only
+	// these make a repository webhook-covered; it lives in memory, so after a restart a
+	// repository is covered again only once deliveries named it anew.
+	hooked map[bucketKey]map[int64][]int
 }
 
 type bucketKey struct {
@@ -68,6 +72,7 @@ func newStateStore(client storage.Client, clk clock, lookback time.Duration) *st
 		repos:    map[string]*repoState{},
 		buckets:  map[bucketKey]map[int64][]int{},
 		inflight: map[attemptID]bool{},
+		hooked:   map[bucketKey]map[int64][]int{},
 	}
 }
 
@@ -197,6 +202,15 @@ func (s *stateStore) isDone(ctx context.Context, id attemptID, created time.Time
 	return slices.Contains(b[id.RunID], id.Attempt), nil
 }
 
+// doneByWebhook reports whether the attempt was marked done since Start on behalf of a
+// webhook delivery.
+func (s *stateStore) doneByWebhook(id attemptID, created time.Time) bool {
+	id = id.canonical()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Contains(s.hooked[newBucketKey(id.Repo, created)][id.RunID], id.Attempt)
+}
+
 // release gives up a claim without marking the attempt done (the emission failed).
 func (s *stateStore) release(id attemptID) {
 	id = id.canonical()
@@ -205,8 +219,9 @@ func (s *stateStore) release(id attemptID) {
 	s.mu.Unlock()
 }
 
-// done marks a claimed attempt as emitted and stores it at once.
-func (s *stateStore) done(ctx context.Context, id attemptID, created time.Time) error {
+// done marks a claimed attempt as emitted (or skipped) on behalf of source (sourcePoll or
+// sourceWebhook) and stores it at once. The source is kept in memory only.
+func (s *stateStore) done(ctx context.Context, id attemptID, created time.Time, source string) error {
 	id = id.canonical()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -218,6 +233,14 @@ func (s *stateStore) done(ctx context.Context, id attemptID, created time.Time) 
 	}
 	if slices.Contains(b[id.RunID], id.Attempt) {
 		return nil
+	}
+	if source == sourceWebhook {
+		h := s.hooked[k]
+		if h == nil {
+			h = map[int64][]int{}
+			s.hooked[k] = h
+		}
+		h[id.RunID] = append(h[id.RunID], id.Attempt)
 	}
 	b[id.RunID] = append(b[id.RunID], id.Attempt)
 	if s.client == nil {
@@ -250,6 +273,7 @@ func (s *stateStore) prune(ctx context.Context, repo string) error {
 	for d := from; d.Before(cutoff); d = d.Add(24 * time.Hour) {
 		k := bucketKey{repo: repo, day: dayOf(d)}
 		delete(s.buckets, k)
+		delete(s.hooked, k)
 		ops = append(ops, storage.DeleteOperation(k.storageKey()))
 	}
 	rs.PrunedThrough = cutoff

@@ -24,7 +24,7 @@ func TestStateFoldsRepositoryCase(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, again, "in-flight claim must hold across case")
 
-	require.NoError(t, s.done(t.Context(), upper, created))
+	require.NoError(t, s.done(t.Context(), upper, created, sourcePoll))
 	done, err := s.isDone(t.Context(), lower, created)
 	require.NoError(t, err)
 	assert.True(t, done)
