@@ -62,8 +62,10 @@ type Key struct {
 type Server struct {
 	now func() time.Time
 
+	// Owners and repositories are looked up case-insensitively, as GitHub does: every map
+	// below is keyed by the case-folded name (see fold); names keep their declared spelling.
 	mu        sync.Mutex
-	owners    map[string]string   // owner -> "Organization" or "User"
+	owners    map[string]owner    // owner -> its spelling and type
 	repos     map[string][]string // owner -> repository names
 	runs      map[string]map[int64][]attempt
 	faults    []*Fault
@@ -88,6 +90,14 @@ type cachedPage struct {
 	last    int
 }
 
+type owner struct {
+	login string
+	typ   string // "Organization" or "User"
+}
+
+// fold is the key of an owner or an "owner/name" in the maps of Server.
+func fold(name string) string { return strings.ToLower(name) }
+
 type attempt struct {
 	run  *github.WorkflowRun
 	jobs []*github.WorkflowJob
@@ -100,7 +110,7 @@ func New(now func() time.Time) *Server {
 	}
 	return &Server{
 		now:       now,
-		owners:    map[string]string{},
+		owners:    map[string]owner{},
 		repos:     map[string][]string{},
 		runs:      map[string]map[int64][]attempt{},
 		counts:    map[Key]int{},
@@ -142,16 +152,17 @@ func (rt roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // AddRepo declares a repository; ownerType is "Organization" or "User".
-func (s *Server) AddRepo(ownerType, owner, name string) {
+func (s *Server) AddRepo(ownerType, login, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.version++
-	s.owners[owner] = ownerType
-	if !slices.Contains(s.repos[owner], name) {
-		s.repos[owner] = append(s.repos[owner], name)
+	o := fold(login)
+	s.owners[o] = owner{login: login, typ: ownerType}
+	if !slices.ContainsFunc(s.repos[o], func(n string) bool { return strings.EqualFold(n, name) }) {
+		s.repos[o] = append(s.repos[o], name)
 	}
-	if s.runs[owner+"/"+name] == nil {
-		s.runs[owner+"/"+name] = map[int64][]attempt{}
+	if s.runs[fold(login+"/"+name)] == nil {
+		s.runs[fold(login+"/"+name)] = map[int64][]attempt{}
 	}
 }
 
@@ -161,6 +172,7 @@ func (s *Server) PutAttempt(repo string, run *github.WorkflowRun, jobs []*github
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.version++
+	repo = fold(repo)
 	if s.runs[repo] == nil {
 		s.runs[repo] = map[int64][]attempt{}
 	}
@@ -178,7 +190,7 @@ func (s *Server) DeleteRun(repo string, id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.version++
-	delete(s.runs[repo], id)
+	delete(s.runs[fold(repo)], id)
 }
 
 // Inject queues a fault; faults are served in order.
@@ -210,7 +222,7 @@ func (s *Server) Requests(endpoint string, status int) int {
 func (s *Server) RepoRequests(repo, endpoint string, status int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.byRepo[repo][Key{endpoint, status}]
+	return s.byRepo[fold(repo)][Key{endpoint, status}]
 }
 
 // Counts returns a copy of every count.
@@ -270,7 +282,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	status := s.serve(w, r, endpoint, parts)
 	s.counts[Key{endpoint, status}]++
 	if len(parts) >= 3 && parts[0] == "repos" {
-		repo := parts[1] + "/" + parts[2]
+		repo := fold(parts[1] + "/" + parts[2])
 		if s.byRepo[repo] == nil {
 			s.byRepo[repo] = map[Key]int{}
 		}
@@ -302,15 +314,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, endpoint string, 
 		var status, next, last int
 		switch endpoint {
 		case EndpointRepoRuns:
-			body, next, last, status = s.listRuns(r, p[1]+"/"+p[2])
+			body, next, last, status = s.listRuns(r, fold(p[1]+"/"+p[2]))
 		case EndpointRun:
-			body, status = s.getAttempt(p[1]+"/"+p[2], p[5], "")
+			body, status = s.getAttempt(fold(p[1]+"/"+p[2]), p[5], "")
 		case EndpointRunAttempt:
-			body, status = s.getAttempt(p[1]+"/"+p[2], p[5], p[7])
+			body, status = s.getAttempt(fold(p[1]+"/"+p[2]), p[5], p[7])
 		case EndpointAttemptJobs:
-			body, next, last, status = s.listJobs(r, p[1]+"/"+p[2], p[5], p[7])
+			body, next, last, status = s.listJobs(r, fold(p[1]+"/"+p[2]), p[5], p[7])
 		case EndpointOrgRepos, EndpointUserRepos:
-			body, next, last, status = s.listRepos(r, endpoint, p[1])
+			body, next, last, status = s.listRepos(r, endpoint, fold(p[1]))
 		default:
 			status = http.StatusNotFound
 		}
@@ -529,12 +541,12 @@ func (s *Server) listJobs(r *http.Request, repo, id, n string) (any, int, int, i
 	return &github.Jobs{TotalCount: github.Int(len(a.jobs)), Jobs: a.jobs[lo:hi]}, next, last, http.StatusOK
 }
 
-func (s *Server) listRepos(r *http.Request, endpoint, owner string) (any, int, int, int) {
-	typ, ok := s.owners[owner]
-	if !ok || (endpoint == EndpointOrgRepos) != (typ == "Organization") {
+func (s *Server) listRepos(r *http.Request, endpoint, key string) (any, int, int, int) {
+	o, ok := s.owners[key]
+	if !ok || (endpoint == EndpointOrgRepos) != (o.typ == "Organization") {
 		return nil, 0, 0, http.StatusNotFound
 	}
-	names := slices.Clone(s.repos[owner])
+	names := slices.Clone(s.repos[key])
 	sort.Strings(names)
 	page, perPage := pageParams(r)
 	lo, hi, next, last := paginate(len(names), page, perPage)
@@ -542,8 +554,8 @@ func (s *Server) listRepos(r *http.Request, endpoint, owner string) (any, int, i
 	for _, n := range names[lo:hi] {
 		out = append(out, &github.Repository{
 			Name:     github.String(n),
-			FullName: github.String(owner + "/" + n),
-			Owner:    &github.User{Login: github.String(owner), Type: github.String(typ)},
+			FullName: github.String(o.login + "/" + n),
+			Owner:    &github.User{Login: github.String(o.login), Type: github.String(o.typ)},
 		})
 	}
 	return out, next, last, http.StatusOK

@@ -96,7 +96,7 @@ func TestUncoveredRepositoryIsListedEveryInterval(t *testing.T) {
 		time.Sleep(15 * time.Second)
 		synctest.Wait()
 		assert.Equal(t, 1+11, rt.listings())
-		assert.False(t, r.poller.lastPages(testRepo).covered)
+		assert.False(t, r.poller.lastPages(repoOf(t, r.poller, testRepo).key).covered)
 
 		// A later completion is seen within one interval.
 		gh.PutAttempt(testRepo, fakegithub.ShapeRun(base, testRepo, 2, 1, time.Now(), "completed", "success"), nil)
@@ -134,7 +134,7 @@ func TestCoverageAcrossRestart(t *testing.T) {
 	deliver(first.r.poller, 2)
 	w.clock.advance(time.Minute)
 	first.poll(t)
-	require.True(t, first.r.poller.lastPages(testRepo).covered, "every new completion came by delivery")
+	require.True(t, first.r.poller.lastPages(repoOf(t, first.r.poller, testRepo).key).covered, "every new completion came by delivery")
 	require.Equal(t, []string{"1/1", "2/1"}, first.attempts())
 	require.NoError(t, first.r.Shutdown(t.Context()))
 
@@ -147,13 +147,13 @@ func TestCoverageAcrossRestart(t *testing.T) {
 		second.poll(t)
 		assert.Greater(t, listings(), before, "no delivery named it since Start: listed every poll")
 	}
-	assert.False(t, second.r.poller.lastPages(testRepo).covered)
+	assert.False(t, second.r.poller.lastPages(repoOf(t, second.r.poller, testRepo).key).covered)
 	assert.Empty(t, second.attempts(), "nothing emitted twice")
 
 	deliver(second.r.poller, 3)
 	w.clock.advance(time.Minute)
 	second.poll(t)
-	assert.True(t, second.r.poller.lastPages(testRepo).covered)
+	assert.True(t, second.r.poller.lastPages(repoOf(t, second.r.poller, testRepo).key).covered)
 	before := listings()
 	w.clock.advance(time.Minute)
 	second.poll(t)
@@ -175,18 +175,18 @@ func TestCoveredRepositoryLosesCoverageToPolledEmission(t *testing.T) {
 		Run: fakegithub.ShapeRun(w.run, testRepo, 2, 1, w.clock.Now().Add(-10*time.Minute), "completed", "success")})
 	w.clock.advance(time.Minute)
 	in.poll(t)
-	require.True(t, p.lastPages(testRepo).covered)
+	require.True(t, p.lastPages(repoOf(t, p, testRepo).key).covered)
 
 	// Run 3 completes; polling emits it before its delivery is handled.
 	w.put(testRepo, 3, 1, 5*time.Minute, "completed", 1)
 	run3 := fakegithub.ShapeRun(w.run, testRepo, 3, 1, w.clock.Now().Add(-5*time.Minute), "completed", "success")
-	rs, err := in.r.state.repo(t.Context(), testRepo)
+	rs, err := in.r.state.repo(t.Context(), repoOf(t, p, testRepo))
 	require.NoError(t, err)
-	require.NoError(t, p.handleRun(t.Context(), testRepo, run3, rs.Floor, sourcePoll))
+	require.NoError(t, p.handleRun(t.Context(), repoOf(t, p, testRepo), run3, rs.Floor, sourcePoll))
 	p.fetchAnnounced(t.Context(), completedRun{Repo: testRepo, RunID: 3, Attempt: 1, Run: run3}) // found done: no-op
 	w.clock.advance(webhookReconcile)
 	in.poll(t)
-	assert.False(t, p.lastPages(testRepo).covered, "a completion polling emitted first ends the coverage")
+	assert.False(t, p.lastPages(repoOf(t, p, testRepo).key).covered, "a completion polling emitted first ends the coverage")
 	assert.Equal(t, []string{"1/1", "2/1", "3/1"}, in.attempts())
 	assert.Equal(t, 1, telemetrySumBySource(t, in, sourceWebhook))
 }
@@ -197,3 +197,10 @@ func attemptsOf(sink *consumertest.TracesSink) []string {
 	return in.attempts()
 }
 
+// repoOf is the identity the poller gives fullName.
+func repoOf(t testing.TB, p *poller, fullName string) repository {
+	t.Helper()
+	r, ok := newRepository(p.host, fullName)
+	require.True(t, ok, fullName)
+	return r
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -55,8 +54,7 @@ func newEmitter(logger *zap.Logger, host string, traces consumer.Traces, metrics
 
 // emit sends a claimed attempt downstream and marks it done; on a consumer error the claim
 // is released so that the next poll tries again.
-func (e *emitter) emit(ctx context.Context, a runAttempt, source string) error {
-	id := attemptID{Repo: a.Repo, RunID: a.Run.GetID(), Attempt: a.attempt()}
+func (e *emitter) emit(ctx context.Context, id attemptID, a runAttempt, source string) error {
 	if e.traces != nil {
 		if err := e.traces.ConsumeTraces(ctx, e.builder.build(a)); err != nil {
 			e.state.release(id)
@@ -92,6 +90,8 @@ type poller struct {
 	emitter *emitter
 	clock   clock
 	logger  *zap.Logger
+	// host is the API host, part of every repository key.
+	host string
 	// activeEvery is how often each repository's unfiltered run listing is read for the
 	// queued and in-progress runs.
 	activeEvery time.Duration
@@ -100,15 +100,15 @@ type poller struct {
 	webhooks bool
 
 	hookMu sync.Mutex
-	hooked map[string]map[int64]activeRun // repo -> runs webhooks announced requested or in progress
+	hooked map[string]map[int64]activeRun // repository key -> runs webhooks announced requested or in progress
 
 	mu         sync.Mutex
 	polls      int
-	ownerRepos map[string][]string // owner -> repository names, for owner/* entries
-	active     map[string]map[string]int64
+	ownerRepos map[string][]string         // owner -> repository names, for owner/* entries
+	active     map[string]map[string]int64 // repository key -> active runs by state
 
 	pagesMu sync.Mutex
-	pages   map[string]repoPages // repo -> its first pages as of the last poll
+	pages   map[string]repoPages // repository key -> its first pages as of the last poll
 }
 
 // activeRefresh is how often the active runs of a repository are listed, at most once per
@@ -153,21 +153,22 @@ type activeRun struct {
 	created time.Time
 }
 
-func (p *poller) lastPages(repo string) repoPages {
+func (p *poller) lastPages(key string) repoPages {
 	p.pagesMu.Lock()
 	defer p.pagesMu.Unlock()
-	return p.pages[repo]
+	return p.pages[key]
 }
 
-func (p *poller) setLastPages(repo string, s repoPages) {
+func (p *poller) setLastPages(key string, s repoPages) {
 	p.pagesMu.Lock()
 	defer p.pagesMu.Unlock()
-	p.pages[repo] = s
+	p.pages[key] = s
 }
 
 func newPoller(cfg *Config, client *apiClient, state *stateStore, em *emitter, clk clock, logger *zap.Logger) *poller {
 	return &poller{
 		cfg: cfg, client: client, state: state, emitter: em, clock: clk, logger: logger,
+		host:        hostName(cfg.Endpoint),
 		activeEvery: max(activeRefresh, cfg.CollectionInterval),
 		ownerRepos:  map[string][]string{},
 		hooked:      map[string]map[int64]activeRun{},
@@ -179,12 +180,16 @@ func newPoller(cfg *Config, client *apiClient, state *stateStore, em *emitter, c
 // announceActive records a run a webhook announced requested or in progress. It never blocks
 // on I/O.
 func (p *poller) announceActive(cr completedRun) {
+	repo, ok := newRepository(p.host, cr.Repo)
+	if !ok {
+		return
+	}
 	p.hookMu.Lock()
 	defer p.hookMu.Unlock()
-	runs := p.hooked[cr.Repo]
+	runs := p.hooked[repo.key]
 	if runs == nil {
 		runs = map[int64]activeRun{}
-		p.hooked[cr.Repo] = runs
+		p.hooked[repo.key] = runs
 	}
 	if r, ok := runs[cr.RunID]; ok && r.attempt > cr.Attempt {
 		return // a late delivery of an earlier attempt
@@ -199,23 +204,23 @@ func (p *poller) announceActive(cr completedRun) {
 }
 
 // settleHooked forgets a run announced active once attempt n of it completed.
-func (p *poller) settleHooked(repo string, id int64, n int) {
+func (p *poller) settleHooked(repo repository, id int64, n int) {
 	p.hookMu.Lock()
 	defer p.hookMu.Unlock()
-	if r, ok := p.hooked[repo][id]; ok && r.attempt <= n {
-		delete(p.hooked[repo], id)
+	if r, ok := p.hooked[repo.key][id]; ok && r.attempt <= n {
+		delete(p.hooked[repo.key], id)
 	}
 }
 
 // hookedActive counts the runs of repo webhooks announced active, forgetting those
 // announced more than retention ago (their completion was never delivered).
-func (p *poller) hookedActive(repo string) map[string]int64 {
+func (p *poller) hookedActive(repo repository) map[string]int64 {
 	p.hookMu.Lock()
 	defer p.hookMu.Unlock()
 	out := map[string]int64{}
-	for id, r := range p.hooked[repo] {
+	for id, r := range p.hooked[repo.key] {
 		if p.clock.Now().Sub(r.created) > retention {
-			delete(p.hooked[repo], id)
+			delete(p.hooked[repo.key], id)
 			continue
 		}
 		out[r.state]++
@@ -223,14 +228,14 @@ func (p *poller) hookedActive(repo string) map[string]int64 {
 	return out
 }
 
-// repositories expands the configured entries into owner/name pairs.
-func (p *poller) repositories(ctx context.Context) []string {
+// repositories expands the configured entries into repositories, each once.
+func (p *poller) repositories(ctx context.Context) []repository {
 	refresh := p.polls%ownerRefreshPolls == 0
-	var out []string
+	var out []repository
 	seen := map[string]bool{}
-	add := func(r string) {
-		if k := strings.ToLower(r); !seen[k] {
-			seen[k] = true
+	add := func(fullName string) {
+		if r, ok := newRepository(p.host, fullName); ok && !seen[r.key] {
+			seen[r.key] = true
 			out = append(out, r)
 		}
 	}
@@ -296,7 +301,7 @@ func (p *poller) poll(ctx context.Context) {
 				}
 				return
 			}
-			p.active[repo] = active
+			p.active[repo.key] = active
 		}()
 	}
 	wg.Wait()
@@ -307,9 +312,9 @@ func (p *poller) poll(ctx context.Context) {
 		p.logger.Warn("poll of some repositories failed", zap.Int("failed", failed), zap.Int("repositories", len(repos)), zap.Error(firstErr))
 	}
 	// Forget repositories no longer configured or expanded.
-	for r := range p.active {
-		if !slices.Contains(repos, r) {
-			delete(p.active, r)
+	for key := range p.active {
+		if !slices.ContainsFunc(repos, func(r repository) bool { return r.key == key }) {
+			delete(p.active, key)
 		}
 	}
 	counts := map[string]int64{runStatePending: 0, runStateExecuting: 0}
@@ -335,13 +340,13 @@ func runState(status string) string {
 // (free) and the completions of one interval share one request. The queued and in-progress
 // runs come from the unfiltered listing, read every activeEvery; between two readings, a
 // run leaves them when it shows up completed.
-func (p *poller) pollRepo(ctx context.Context, repo string) (map[string]int64, error) {
-	owner, name, _ := strings.Cut(repo, "/")
+func (p *poller) pollRepo(ctx context.Context, repo repository) (map[string]int64, error) {
+	owner, name := repo.owner, repo.name
 	rs, err := p.state.repo(ctx, repo)
 	if err != nil {
 		return nil, err
 	}
-	pages := p.lastPages(repo)
+	pages := p.lastPages(repo.key)
 	var errs []error
 	handle := func(run *github.WorkflowRun) bool {
 		if err := p.handleRun(ctx, repo, run, rs.Floor, sourcePoll); err != nil {
@@ -361,7 +366,7 @@ func (p *poller) pollRepo(ctx context.Context, repo string) (map[string]int64, e
 	if pages.covered && now.Sub(pages.listedAt) < webhookReconcile {
 		return p.hookedActive(repo), nil
 	}
-	completed, err := p.pollCompleted(ctx, owner, name, &rs, &pages.completed, &pages.covered, handle)
+	completed, err := p.pollCompleted(ctx, repo, &rs, &pages.completed, &pages.covered, handle)
 	if err != nil {
 		return nil, err
 	}
@@ -372,7 +377,7 @@ func (p *poller) pollRepo(ctx context.Context, repo string) (map[string]int64, e
 	}
 	if pages.covered {
 		rs.Pending = pending
-		p.setLastPages(repo, pages)
+		p.setLastPages(repo.key, pages)
 		return p.hookedActive(repo), errors.Join(append(errs, p.state.saveRepo(ctx, repo, rs), p.state.prune(ctx, repo))...)
 	}
 
@@ -448,7 +453,7 @@ func (p *poller) pollRepo(ctx context.Context, repo string) (map[string]int64, e
 		}
 		active[st]++
 	}
-	p.setLastPages(repo, pages)
+	p.setLastPages(repo.key, pages)
 
 	rs.Pending = pending
 	if len(errs) == 0 {
@@ -469,7 +474,8 @@ func (p *poller) pollRepo(ctx context.Context, repo string) (map[string]int64, e
 // completed between two polls. It returns the runs read (id -> attempt) and updates last.
 // With webhooks, covered is set when the attempts that completed since the last poll were
 // all emitted already (by webhook), and cleared when polling found one first.
-func (p *poller) pollCompleted(ctx context.Context, owner, name string, rs *repoState, last *completedPage, covered *bool, handle func(*github.WorkflowRun) bool) (map[int64]int, error) {
+func (p *poller) pollCompleted(ctx context.Context, repo repository, rs *repoState, last *completedPage, covered *bool, handle func(*github.WorkflowRun) bool) (map[int64]int, error) {
+	owner, name := repo.owner, repo.name
 	etag := ""
 	if rs.Synced && last.clean {
 		etag = last.etag
@@ -523,7 +529,7 @@ func (p *poller) pollCompleted(ctx context.Context, owner, name string, rs *repo
 			fresh++
 			// Only an emission a delivery caused counts: one made by polling (e.g. the
 			// unfiltered listing read first) is a completion no delivery announced.
-			if !p.state.doneByWebhook(attemptID{Repo: owner + "/" + name, RunID: id, Attempt: n}, run.GetCreatedAt().Time) {
+			if !p.state.doneByWebhook(attemptID{Repo: repo.key, RunID: id, Attempt: n}, run.GetCreatedAt().Time) {
 				missed++
 			}
 		}
@@ -544,8 +550,8 @@ func (p *poller) pollCompleted(ctx context.Context, owner, name string, rs *repo
 // handleRun emits the attempts of run that are complete and not done yet: earlier attempts
 // of a re-run (fetched with /attempts/{k}) and, once the run completed, its latest attempt,
 // whose run object is the listed one (only its jobs are fetched).
-func (p *poller) handleRun(ctx context.Context, repo string, run *github.WorkflowRun, floor time.Time, source string) error {
-	owner, name, _ := strings.Cut(repo, "/")
+func (p *poller) handleRun(ctx context.Context, repo repository, run *github.WorkflowRun, floor time.Time, source string) error {
+	owner, name := repo.owner, repo.name
 	created := run.GetCreatedAt().Time
 	if created.Before(p.clock.Now().Add(-retention)) {
 		return nil
@@ -553,7 +559,7 @@ func (p *poller) handleRun(ctx context.Context, repo string, run *github.Workflo
 	n := max(run.GetRunAttempt(), 1)
 	var errs []error
 	for k := 1; k < n; k++ {
-		id := attemptID{Repo: repo, RunID: run.GetID(), Attempt: k}
+		id := attemptID{Repo: repo.key, RunID: run.GetID(), Attempt: k}
 		done, err := p.state.isDone(ctx, id, created)
 		if err != nil {
 			return err
@@ -584,13 +590,13 @@ func (p *poller) handleRun(ctx context.Context, repo string, run *github.Workflo
 // emitAttempt fetches the jobs of a completed attempt and emits it, unless it is done,
 // claimed by a concurrent emission, or last updated before floor (then it is only marked
 // done, so that it is never fetched again).
-func (p *poller) emitAttempt(ctx context.Context, repo string, run *github.WorkflowRun, floor time.Time, source string) error {
+func (p *poller) emitAttempt(ctx context.Context, repo repository, run *github.WorkflowRun, floor time.Time, source string) error {
 	if run.GetStatus() != statusCompleted {
 		return nil
 	}
-	owner, name, _ := strings.Cut(repo, "/")
+	owner, name := repo.owner, repo.name
 	n := max(run.GetRunAttempt(), 1)
-	id := attemptID{Repo: repo, RunID: run.GetID(), Attempt: n}
+	id := attemptID{Repo: repo.key, RunID: run.GetID(), Attempt: n}
 	created := run.GetCreatedAt().Time
 	ok, err := p.state.claim(ctx, id, created)
 	if err != nil || !ok {
@@ -610,25 +616,25 @@ func (p *poller) emitAttempt(ctx context.Context, repo string, run *github.Workf
 	if run.RunAttempt == nil {
 		run.RunAttempt = github.Int(n)
 	}
-	return p.emitter.emit(ctx, runAttempt{Repo: repo, Run: run, Jobs: jobs}, source)
+	return p.emitter.emit(ctx, id, runAttempt{Repo: repo.fullName(), Run: run, Jobs: jobs}, source)
 }
 
 // fetchAnnounced emits an attempt a webhook reported completed, in any repository, together
 // with earlier attempts not emitted yet. The delivered run object is that attempt, so only
 // its jobs are fetched; an incomplete one makes the attempt be fetched first.
 func (p *poller) fetchAnnounced(ctx context.Context, cr completedRun) {
-	owner, name, ok := strings.Cut(cr.Repo, "/")
+	repo, ok := newRepository(p.host, cr.Repo)
 	if !ok || cr.RunID <= 0 || cr.Attempt <= 0 {
 		return
 	}
 	err := func() error {
-		rs, err := p.state.repo(ctx, cr.Repo)
+		rs, err := p.state.repo(ctx, repo)
 		if err != nil {
 			return err
 		}
 		run := cr.Run
 		if run == nil {
-			run, err = p.client.getAttempt(ctx, owner, name, cr.RunID, cr.Attempt)
+			run, err = p.client.getAttempt(ctx, repo.owner, repo.name, cr.RunID, cr.Attempt)
 			if errors.Is(err, errNotFound) {
 				return nil
 			}
@@ -639,10 +645,10 @@ func (p *poller) fetchAnnounced(ctx context.Context, cr completedRun) {
 		if run.RunAttempt == nil {
 			run.RunAttempt = github.Int(cr.Attempt)
 		}
-		p.settleHooked(cr.Repo, cr.RunID, run.GetRunAttempt())
-		return p.handleRun(ctx, cr.Repo, run, rs.Floor, sourceWebhook)
+		p.settleHooked(repo, cr.RunID, run.GetRunAttempt())
+		return p.handleRun(ctx, repo, run, rs.Floor, sourceWebhook)
 	}()
 	if err != nil && ctx.Err() == nil {
-		p.logger.Warn("fetch of a webhook-announced attempt failed", zap.String("repository", cr.Repo), zap.Error(err))
+		p.logger.Warn("fetch of a webhook-announced attempt failed", zap.String("repository", repo.key), zap.Error(err))
 	}
 }

@@ -8,13 +8,38 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+func TestNewRepository(t *testing.T) {
+	tests := []struct {
+		host, fullName string
+		wantKey        string
+		wantOK         bool
+	}{
+		{"api.github.com", "octo/app", "api.github.com/octo/app", true},
+		{"API.GitHub.com", "Octo/App", "api.github.com/octo/app", true},
+		{"ghe.example.com", "Octo-Org/Hello.World", "ghe.example.com/octo-org/hello.world", true},
+		{"api.github.com", "octo", "", false},
+		{"api.github.com", "/app", "", false},
+		{"api.github.com", "octo/", "", false},
+		{"api.github.com", "octo/app/x", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.host+" "+tt.fullName, func(t *testing.T) {
+			r, ok := newRepository(tt.host, tt.fullName)
+			assert.Equal(t, tt.wantOK, ok)
+			assert.Equal(t, tt.wantKey, r.key)
+		})
+	}
+}
+
 // A configured "Octo/App" and a delivery's "octo/app" are one repository: an attempt
 // emitted under one spelling is done under the other.
 func TestStateFoldsRepositoryCase(t *testing.T) {
 	s := newStateStore(nil, realClock{}, time.Hour)
 	created := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
-	upper := attemptID{Repo: "Octo/App", RunID: 7, Attempt: 1}
-	lower := attemptID{Repo: "octo/app", RunID: 7, Attempt: 1}
+	upperRepo, _ := newRepository("api.github.com", "Octo/App")
+	lowerRepo, _ := newRepository("api.github.com", "octo/app")
+	upper := attemptID{Repo: upperRepo.key, RunID: 7, Attempt: 1}
+	lower := attemptID{Repo: lowerRepo.key, RunID: 7, Attempt: 1}
 
 	claimed, err := s.claim(t.Context(), upper, created)
 	require.NoError(t, err)
