@@ -4,7 +4,9 @@
 // cost no rate limit, X-RateLimit-* headers and a budget that runs out, and injectable
 // faults (secondary-limit 403 with Retry-After, 429, 5xx). It counts every request by
 // endpoint and status so that tests can assert how the API was used. Feed it with the
-// real-shaped payloads of testdata/github (see FixturesDir, LoadRun and LoadJob).
+// real-shaped payloads of testdata/github (see FixturesDir, LoadRun and LoadJob). It serves
+// under a GitHub Enterprise Server /api/v3/ prefix too, and can act for a GitHub App
+// installation (EnableApp): installation tokens, JWT checks, expiry.
 package fakegithub // import "github.com/otelcol-diagnostics/otelcol-diagnostics/internal/fakegithub"
 
 import (
@@ -79,6 +81,8 @@ type Server struct {
 	pages     map[string]cachedPage // URL -> body rendered at version
 	reset     time.Time
 	window    time.Duration
+	app       *app // nil: no App; any request is served
+	prefix    string
 	http      *httptest.Server
 }
 
@@ -274,10 +278,22 @@ func (s *Server) ResetCounts() {
 	s.charged = 0
 }
 
+// Enterprise makes the server answer only under /api/v3/, as GitHub Enterprise Server
+// does; any other path is 404 (and counted as EndpointOther).
+func (s *Server) Enterprise() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prefix = "/api/v3/"
+}
+
 // ServeHTTP answers one API request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !strings.HasPrefix(r.URL.Path, s.prefix) {
+		s.counts[Key{EndpointOther, s.writeError(w, http.StatusNotFound, "Not Found")}]++
+		return
+	}
 	endpoint, parts := classify(r.URL.Path)
 	status := s.serve(w, r, endpoint, parts)
 	s.counts[Key{endpoint, status}]++
@@ -302,6 +318,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, endpoint string, 
 	if f := s.takeFault(endpoint); f != nil {
 		return s.writeFault(w, f)
 	}
+	if endpoint == EndpointInstallationToken {
+		return s.mintToken(w, r, p, now)
+	}
+	if !s.authorized(r, now) {
+		return s.writeError(w, http.StatusUnauthorized, "Bad credentials")
+	}
 	if r.Method != http.MethodGet {
 		return s.writeError(w, http.StatusNotFound, "Not Found")
 	}
@@ -323,6 +345,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, endpoint string, 
 			body, next, last, status = s.listJobs(r, fold(p[1]+"/"+p[2]), p[5], p[7])
 		case EndpointOrgRepos, EndpointUserRepos:
 			body, next, last, status = s.listRepos(r, endpoint, fold(p[1]))
+		case EndpointInstallationRepos:
+			body, next, last, status = s.listInstallationRepos(r)
 		default:
 			status = http.StatusNotFound
 		}
@@ -417,6 +441,10 @@ func classify(path string) (string, []string) {
 		p = p[2:]
 	}
 	switch {
+	case len(p) == 4 && p[0] == "app" && p[1] == "installations" && p[3] == "access_tokens":
+		return EndpointInstallationToken, p
+	case len(p) == 2 && p[0] == "installation" && p[1] == "repositories":
+		return EndpointInstallationRepos, p
 	case len(p) == 3 && p[0] == "orgs" && p[2] == "repos":
 		return EndpointOrgRepos, p
 	case len(p) == 3 && p[0] == "users" && p[2] == "repos":

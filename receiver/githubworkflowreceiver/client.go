@@ -72,6 +72,9 @@ type observeFunc func(endpoint, status string, remaining int, paused bool)
 // apiClient is the GitHub REST API as the poller needs it.
 type apiClient struct {
 	gh *github.Client
+	// app: authenticated as a GitHub App installation, whose owner/* entries expand to the
+	// installation's repositories.
+	app bool
 }
 
 func newAPIClient(httpClient *http.Client, cfg *Config, clk clock, observe observeFunc) (*apiClient, error) {
@@ -100,12 +103,20 @@ func newAPIClient(httpClient *http.Client, cfg *Config, clk clock, observe obser
 	}
 	hc.Timeout = 0
 	hc.Transport = &etagTransport{next: lt, entries: map[string]etagEntry{}}
+	app := cfg.GitHubApp.Get()
+	if app != nil {
+		tr, err := appTransport(hc.Transport, app, base.String())
+		if err != nil {
+			return nil, err
+		}
+		hc.Transport = tr
+	}
 	gh := github.NewClient(&hc)
 	if cfg.Token != "" {
 		gh = gh.WithAuthToken(string(cfg.Token))
 	}
 	gh.BaseURL = base
-	return &apiClient{gh: gh}, nil
+	return &apiClient{gh: gh, app: app != nil}, nil
 }
 
 // listRuns fetches one page of a repository's runs, newest first, with status ("" for all,
@@ -173,8 +184,28 @@ func (c *apiClient) listJobs(ctx context.Context, owner, repo string, id int64, 
 	}
 }
 
-// listOwnerRepos lists the repositories of an organization, or of a user when owner is not one.
+// listOwnerRepos lists the repositories of an organization, or of a user when owner is not
+// one; for a GitHub App, those of owner the installation can read.
 func (c *apiClient) listOwnerRepos(ctx context.Context, owner string) ([]string, error) {
+	if c.app {
+		names, err := c.listPaged(ctx, func(opts github.ListOptions) ([]*github.Repository, *github.Response, error) {
+			list, resp, err := c.gh.Apps.ListRepos(ctx, &opts)
+			if err != nil {
+				return nil, resp, err
+			}
+			var repos []*github.Repository
+			for _, r := range list.Repositories {
+				if strings.EqualFold(r.GetOwner().GetLogin(), owner) {
+					repos = append(repos, r)
+				}
+			}
+			return repos, resp, err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list repositories of the installation for %s: %w", owner, err)
+		}
+		return names, nil
+	}
 	names, err := c.listPaged(ctx, func(opts github.ListOptions) ([]*github.Repository, *github.Response, error) {
 		return c.gh.Repositories.ListByOrg(ctx, owner, &github.RepositoryListByOrgOptions{ListOptions: opts})
 	})
@@ -222,12 +253,16 @@ func endpointOf(path string) string {
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	// Skip a GitHub Enterprise Server prefix such as api/v3.
 	for i, p := range parts {
-		if p == "repos" || p == "orgs" || p == "users" {
+		if p == "repos" || p == "orgs" || p == "users" || p == "app" || p == "installation" {
 			parts = parts[i:]
 			break
 		}
 	}
 	switch {
+	case len(parts) == 4 && parts[0] == "app" && parts[1] == "installations" && parts[3] == "access_tokens":
+		return "installation_token"
+	case len(parts) == 2 && parts[0] == "installation" && parts[1] == "repositories":
+		return "installation_repos"
 	case len(parts) == 3 && parts[0] == "orgs" && parts[2] == "repos":
 		return "org_repos"
 	case len(parts) == 3 && parts[0] == "users" && parts[2] == "repos":
@@ -266,7 +301,7 @@ func cacheable(req *http.Request) bool {
 		return false
 	}
 	switch endpointOf(req.URL.Path) {
-	case "run", "org_repos", "user_repos":
+	case "run", "org_repos", "user_repos", "installation_repos":
 		return true
 	}
 	return false

@@ -571,6 +571,7 @@ func TestWebhookTriggersFetchOnce(t *testing.T) {
 
 	cfg := createDefaultConfig().(*Config)
 	cfg.Endpoint = w.url
+	cfg.Token = "ghp_test"
 	wh := cfg.Webhook.GetOrInsertDefault()
 	wh.NetAddr.Endpoint = "127.0.0.1:0"
 	wh.Secret = "s3cret"
