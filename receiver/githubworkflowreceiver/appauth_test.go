@@ -61,7 +61,7 @@ func loopReceiver(t *testing.T, cfg *Config, rt http.RoundTripper) (*githubRecei
 	r.client, err = newAPIClient(&http.Client{Transport: rt}, cfg, r.clock, func(string, string, int, bool) {})
 	require.NoError(t, err)
 	r.state = newStateStore(nil, r.clock, cfg.Lookback)
-	em := newEmitter(zap.NewNop(), hostName(cfg.Endpoint), traces, nil, r.state, r.clock, nil)
+	em := newEmitter(zap.NewNop(), hostName(cfg.Endpoint), traces, nil, r.state, r.clock, nil, nil)
 	r.poller = newPoller(cfg, r.client, r.state, em, r.clock, zap.NewNop())
 	return r, traces
 }

@@ -76,7 +76,7 @@ func TestUncoveredRepositoryIsListedEveryInterval(t *testing.T) {
 		r.client, err = newAPIClient(&http.Client{Transport: rt}, cfg, r.clock, func(string, string, int, bool) {})
 		require.NoError(t, err)
 		r.state = newStateStore(nil, r.clock, cfg.Lookback)
-		em := newEmitter(zap.NewNop(), "api.test", traces, nil, r.state, r.clock, nil)
+		em := newEmitter(zap.NewNop(), "api.test", traces, nil, r.state, r.clock, nil, nil)
 		r.poller = newPoller(cfg, r.client, r.state, em, r.clock, zap.NewNop())
 		r.poller.webhooks = true // a webhook is configured; it never names this repository
 
