@@ -107,7 +107,7 @@ func (p *poller) fetchAnnounced(ctx context.Context, cr completedRun) {
 		if run.RunAttempt == nil {
 			run.RunAttempt = github.Int(cr.Attempt)
 		}
-		p.settleHooked(repo, cr.RunID, run.GetRunAttempt())
+		p.announced.settle(repo, cr.RunID, run.GetRunAttempt())
 		return p.handleRun(ctx, repo, run, rs.Floor, sourceWebhook)
 	}()
 	if err != nil && ctx.Err() == nil {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/go-github/v66/github"
 	"go.uber.org/zap"
 )
 
@@ -19,10 +20,23 @@ const (
 	ownerRefreshPolls = 10
 )
 
+// runsAPI is the part of the GitHub REST API the poller uses; apiClient implements it.
+type runsAPI interface {
+	// listRuns reads one page of a repository's runs (status "" for all), conditionally
+	// when etag is set: notModified then, and no runs.
+	listRuns(ctx context.Context, owner, repo, status string, page int, etag string) (runs []*github.WorkflowRun, next int, newETag string, notModified bool, err error)
+	getRun(ctx context.Context, owner, repo string, id int64) (*github.WorkflowRun, error)
+	getAttempt(ctx context.Context, owner, repo string, id int64, n int) (*github.WorkflowRun, error)
+	listJobs(ctx context.Context, owner, repo string, id int64, n int) ([]*github.WorkflowJob, error)
+	listOwnerRepos(ctx context.Context, owner string) ([]string, error)
+}
+
+var _ runsAPI = (*apiClient)(nil)
+
 // poller lists runs of the configured repositories and fetches completed attempts.
 type poller struct {
 	cfg     *Config
-	client  *apiClient
+	client  runsAPI
 	state   *stateStore
 	emitter *emitter
 	clock   clock
@@ -36,8 +50,7 @@ type poller struct {
 	// webhook first is covered (see webhookReconcile).
 	webhooks bool
 
-	hookMu sync.Mutex
-	hooked map[string]map[int64]activeRun // repository key -> runs webhooks announced requested or in progress
+	announced *announcedRuns
 
 	mu         sync.Mutex
 	polls      int
@@ -53,13 +66,13 @@ type poller struct {
 // completed listing only changes when an attempt completes.
 const activeRefresh = 10 * time.Minute
 
-func newPoller(cfg *Config, client *apiClient, state *stateStore, em *emitter, clk clock, logger *zap.Logger) *poller {
+func newPoller(cfg *Config, client runsAPI, state *stateStore, em *emitter, clk clock, logger *zap.Logger) *poller {
 	return &poller{
 		cfg: cfg, client: client, state: state, emitter: em, clock: clk, logger: logger,
 		host:        hostName(cfg.Endpoint),
 		activeEvery: max(activeRefresh, cfg.CollectionInterval),
 		ownerRepos:  map[string][]string{},
-		hooked:      map[string]map[int64]activeRun{},
+		announced:   newAnnouncedRuns(clk),
 		active:      map[string]map[string]int64{},
 		pages:       map[string]repoPages{},
 	}

@@ -89,7 +89,7 @@ func (p *poller) pollRepo(ctx context.Context, repo repository) (map[string]int6
 
 	now := p.clock.Now()
 	if pages.covered && now.Sub(pages.listedAt) < webhookReconcile {
-		return p.hookedActive(repo), nil
+		return p.announced.count(repo), nil
 	}
 	completed, err := p.pollCompleted(ctx, repo, &rs, &pages.completed, &pages.covered, handle)
 	if err != nil {
@@ -98,12 +98,12 @@ func (p *poller) pollRepo(ctx context.Context, repo repository) (map[string]int6
 	pages.listedAt = now
 	for id, n := range completed {
 		settle(id, n)
-		p.settleHooked(repo, id, n)
+		p.announced.settle(repo, id, n)
 	}
 	if pages.covered {
 		rs.Pending = pending
 		p.setLastPages(repo.key, pages)
-		return p.hookedActive(repo), errors.Join(append(errs, p.state.saveRepo(ctx, repo, rs), p.state.prune(ctx, repo))...)
+		return p.announced.count(repo), errors.Join(append(errs, p.state.saveRepo(ctx, repo, rs), p.state.prune(ctx, repo))...)
 	}
 
 	refreshed := false
