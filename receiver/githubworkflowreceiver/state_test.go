@@ -1,6 +1,7 @@
 package githubworkflowreceiver
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -53,4 +54,30 @@ func TestStateFoldsRepositoryCase(t *testing.T) {
 	done, err := s.isDone(t.Context(), lower, created)
 	require.NoError(t, err)
 	assert.True(t, done)
+}
+
+// FuzzNewRepository: a delivery's repository full_name is outside input. Whatever it holds,
+// the key is case-folded, made of the host and the returned owner/name, the same for any
+// spelling of the name, and stable when made again from its own fullName.
+func FuzzNewRepository(f *testing.F) {
+	for _, s := range []string{"octo-org/octo-repo", "Octo/App", "a/b/c", "/x", "x/", "", "ÄÖ/ü", "İ/ı", "o/r.git"} {
+		f.Add("api.github.com", s)
+	}
+	f.Add("GHE.Example.com", "Octo-Org/Hello.World")
+	f.Fuzz(func(t *testing.T, host, fullName string) {
+		r, ok := newRepository(host, fullName)
+		if !ok {
+			return
+		}
+		assert.Equal(t, strings.ToLower(r.key), r.key)
+		assert.Equal(t, strings.ToLower(host)+"/"+r.fullName(), r.key)
+		assert.Equal(t, 1, strings.Count(r.fullName(), "/"))
+		again, ok := newRepository(host, r.fullName())
+		require.True(t, ok)
+		assert.Equal(t, r.key, again.key)
+		upper, ok := newRepository(strings.ToUpper(host), strings.ToUpper(fullName))
+		if ok && strings.ToLower(strings.ToUpper(fullName)) == strings.ToLower(fullName) && strings.ToLower(strings.ToUpper(host)) == strings.ToLower(host) {
+			assert.Equal(t, r.key, upper.key)
+		}
+	})
 }
