@@ -46,8 +46,8 @@ type poller struct {
 	// activeEvery is how often each repository's unfiltered run listing is read for the
 	// queued and in-progress runs.
 	activeEvery time.Duration
-	// webhooks: a webhook is configured, so a repository whose completions all arrived by
-	// webhook first is covered (see webhookReconcile).
+	// webhooks: a webhook is configured, so a repository whose new completions were all
+	// emitted from deliveries first is covered (see webhookReconcile).
 	webhooks bool
 
 	announced *announcedRuns

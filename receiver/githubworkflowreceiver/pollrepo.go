@@ -8,10 +8,11 @@ import (
 	"github.com/google/go-github/v66/github"
 )
 
-// webhookReconcile is how often a covered repository is listed: one whose completions all
-// arrived by webhook before a poll found them. Its active runs are then those webhooks
-// announced, and polling only recovers missed deliveries; a completion found by polling
-// first ends the coverage.
+// webhookReconcile is how often a covered repository is listed: one whose new completions
+// were all emitted because a delivery named them, before a poll found them (see
+// stateStore.doneByWebhook). Its active runs are then those webhooks announced, and polling
+// only recovers missed deliveries; a completion emitted by polling first ends the coverage.
+// A repository no delivery named since Start is never covered.
 const webhookReconcile = 2 * time.Hour
 
 // repoPages is what a poll needs of a repository's first pages when GitHub answers 304.
