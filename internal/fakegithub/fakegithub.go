@@ -4,7 +4,9 @@
 // cost no rate limit, X-RateLimit-* headers and a budget that runs out, and injectable
 // faults (secondary-limit 403 with Retry-After, 429, 5xx). It counts every request by
 // endpoint and status so that tests can assert how the API was used. Feed it with the
-// real-shaped payloads of testdata/github (see FixturesDir, LoadRun and LoadJob).
+// real-shaped payloads of testdata/github (see FixturesDir, LoadRun and LoadJob). It serves
+// under a GitHub Enterprise Server /api/v3/ prefix too, and can act for a GitHub App
+// installation (EnableApp): installation tokens, JWT checks, expiry.
 package fakegithub // import "github.com/otelcol-diagnostics/otelcol-diagnostics/internal/fakegithub"
 
 import (
@@ -62,8 +64,10 @@ type Key struct {
 type Server struct {
 	now func() time.Time
 
+	// Owners and repositories are looked up case-insensitively, as GitHub does: every map
+	// below is keyed by the case-folded name (see fold); names keep their declared spelling.
 	mu        sync.Mutex
-	owners    map[string]string   // owner -> "Organization" or "User"
+	owners    map[string]owner    // owner -> its spelling and type
 	repos     map[string][]string // owner -> repository names
 	runs      map[string]map[int64][]attempt
 	faults    []*Fault
@@ -77,6 +81,8 @@ type Server struct {
 	pages     map[string]cachedPage // URL -> body rendered at version
 	reset     time.Time
 	window    time.Duration
+	app       *app // nil: no App; any request is served
+	prefix    string
 	http      *httptest.Server
 }
 
@@ -87,6 +93,14 @@ type cachedPage struct {
 	next    int
 	last    int
 }
+
+type owner struct {
+	login string
+	typ   string // "Organization" or "User"
+}
+
+// fold is the key of an owner or an "owner/name" in the maps of Server.
+func fold(name string) string { return strings.ToLower(name) }
 
 type attempt struct {
 	run  *github.WorkflowRun
@@ -100,7 +114,7 @@ func New(now func() time.Time) *Server {
 	}
 	return &Server{
 		now:       now,
-		owners:    map[string]string{},
+		owners:    map[string]owner{},
 		repos:     map[string][]string{},
 		runs:      map[string]map[int64][]attempt{},
 		counts:    map[Key]int{},
@@ -142,16 +156,17 @@ func (rt roundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // AddRepo declares a repository; ownerType is "Organization" or "User".
-func (s *Server) AddRepo(ownerType, owner, name string) {
+func (s *Server) AddRepo(ownerType, login, name string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.version++
-	s.owners[owner] = ownerType
-	if !slices.Contains(s.repos[owner], name) {
-		s.repos[owner] = append(s.repos[owner], name)
+	o := fold(login)
+	s.owners[o] = owner{login: login, typ: ownerType}
+	if !slices.ContainsFunc(s.repos[o], func(n string) bool { return strings.EqualFold(n, name) }) {
+		s.repos[o] = append(s.repos[o], name)
 	}
-	if s.runs[owner+"/"+name] == nil {
-		s.runs[owner+"/"+name] = map[int64][]attempt{}
+	if s.runs[fold(login+"/"+name)] == nil {
+		s.runs[fold(login+"/"+name)] = map[int64][]attempt{}
 	}
 }
 
@@ -161,6 +176,7 @@ func (s *Server) PutAttempt(repo string, run *github.WorkflowRun, jobs []*github
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.version++
+	repo = fold(repo)
 	if s.runs[repo] == nil {
 		s.runs[repo] = map[int64][]attempt{}
 	}
@@ -178,7 +194,7 @@ func (s *Server) DeleteRun(repo string, id int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.version++
-	delete(s.runs[repo], id)
+	delete(s.runs[fold(repo)], id)
 }
 
 // Inject queues a fault; faults are served in order.
@@ -210,7 +226,7 @@ func (s *Server) Requests(endpoint string, status int) int {
 func (s *Server) RepoRequests(repo, endpoint string, status int) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.byRepo[repo][Key{endpoint, status}]
+	return s.byRepo[fold(repo)][Key{endpoint, status}]
 }
 
 // Counts returns a copy of every count.
@@ -262,15 +278,27 @@ func (s *Server) ResetCounts() {
 	s.charged = 0
 }
 
+// Enterprise makes the server answer only under /api/v3/, as GitHub Enterprise Server
+// does; any other path is 404 (and counted as EndpointOther).
+func (s *Server) Enterprise() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prefix = "/api/v3/"
+}
+
 // ServeHTTP answers one API request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !strings.HasPrefix(r.URL.Path, s.prefix) {
+		s.counts[Key{EndpointOther, s.writeError(w, http.StatusNotFound, "Not Found")}]++
+		return
+	}
 	endpoint, parts := classify(r.URL.Path)
 	status := s.serve(w, r, endpoint, parts)
 	s.counts[Key{endpoint, status}]++
 	if len(parts) >= 3 && parts[0] == "repos" {
-		repo := parts[1] + "/" + parts[2]
+		repo := fold(parts[1] + "/" + parts[2])
 		if s.byRepo[repo] == nil {
 			s.byRepo[repo] = map[Key]int{}
 		}
@@ -290,6 +318,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, endpoint string, 
 	if f := s.takeFault(endpoint); f != nil {
 		return s.writeFault(w, f)
 	}
+	if endpoint == EndpointInstallationToken {
+		return s.mintToken(w, r, p, now)
+	}
+	if !s.authorized(r, now) {
+		return s.writeError(w, http.StatusUnauthorized, "Bad credentials")
+	}
 	if r.Method != http.MethodGet {
 		return s.writeError(w, http.StatusNotFound, "Not Found")
 	}
@@ -302,15 +336,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, endpoint string, 
 		var status, next, last int
 		switch endpoint {
 		case EndpointRepoRuns:
-			body, next, last, status = s.listRuns(r, p[1]+"/"+p[2])
+			body, next, last, status = s.listRuns(r, fold(p[1]+"/"+p[2]))
 		case EndpointRun:
-			body, status = s.getAttempt(p[1]+"/"+p[2], p[5], "")
+			body, status = s.getAttempt(fold(p[1]+"/"+p[2]), p[5], "")
 		case EndpointRunAttempt:
-			body, status = s.getAttempt(p[1]+"/"+p[2], p[5], p[7])
+			body, status = s.getAttempt(fold(p[1]+"/"+p[2]), p[5], p[7])
 		case EndpointAttemptJobs:
-			body, next, last, status = s.listJobs(r, p[1]+"/"+p[2], p[5], p[7])
+			body, next, last, status = s.listJobs(r, fold(p[1]+"/"+p[2]), p[5], p[7])
 		case EndpointOrgRepos, EndpointUserRepos:
-			body, next, last, status = s.listRepos(r, endpoint, p[1])
+			body, next, last, status = s.listRepos(r, endpoint, fold(p[1]))
+		case EndpointInstallationRepos:
+			body, next, last, status = s.listInstallationRepos(r)
 		default:
 			status = http.StatusNotFound
 		}
@@ -405,6 +441,10 @@ func classify(path string) (string, []string) {
 		p = p[2:]
 	}
 	switch {
+	case len(p) == 4 && p[0] == "app" && p[1] == "installations" && p[3] == "access_tokens":
+		return EndpointInstallationToken, p
+	case len(p) == 2 && p[0] == "installation" && p[1] == "repositories":
+		return EndpointInstallationRepos, p
 	case len(p) == 3 && p[0] == "orgs" && p[2] == "repos":
 		return EndpointOrgRepos, p
 	case len(p) == 3 && p[0] == "users" && p[2] == "repos":
@@ -529,12 +569,12 @@ func (s *Server) listJobs(r *http.Request, repo, id, n string) (any, int, int, i
 	return &github.Jobs{TotalCount: github.Int(len(a.jobs)), Jobs: a.jobs[lo:hi]}, next, last, http.StatusOK
 }
 
-func (s *Server) listRepos(r *http.Request, endpoint, owner string) (any, int, int, int) {
-	typ, ok := s.owners[owner]
-	if !ok || (endpoint == EndpointOrgRepos) != (typ == "Organization") {
+func (s *Server) listRepos(r *http.Request, endpoint, key string) (any, int, int, int) {
+	o, ok := s.owners[key]
+	if !ok || (endpoint == EndpointOrgRepos) != (o.typ == "Organization") {
 		return nil, 0, 0, http.StatusNotFound
 	}
-	names := slices.Clone(s.repos[owner])
+	names := slices.Clone(s.repos[key])
 	sort.Strings(names)
 	page, perPage := pageParams(r)
 	lo, hi, next, last := paginate(len(names), page, perPage)
@@ -542,8 +582,8 @@ func (s *Server) listRepos(r *http.Request, endpoint, owner string) (any, int, i
 	for _, n := range names[lo:hi] {
 		out = append(out, &github.Repository{
 			Name:     github.String(n),
-			FullName: github.String(owner + "/" + n),
-			Owner:    &github.User{Login: github.String(owner), Type: github.String(typ)},
+			FullName: github.String(o.login + "/" + n),
+			Owner:    &github.User{Login: github.String(o.login), Type: github.String(o.typ)},
 		})
 	}
 	return out, next, last, http.StatusOK

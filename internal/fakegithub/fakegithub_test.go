@@ -1,6 +1,8 @@
 package fakegithub
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
@@ -8,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	jwt "github.com/golang-jwt/jwt/v4"
 	"github.com/google/go-github/v66/github"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -201,4 +204,67 @@ func TestParseCreated(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestAppTokens(t *testing.T) {
+	now := time.Now()
+	s, _ := newServer(t, &now)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	s.EnableApp(1, 2, &key.PublicKey, 10*time.Minute)
+	runs := "/api/v3/repos/octo-org/octo-repo/actions/runs"
+
+	mint := func(path string, signer *rsa.PrivateKey, iss string, exp time.Time) *http.Response {
+		t.Helper()
+		tok, err := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.RegisteredClaims{
+			Issuer: iss, IssuedAt: jwt.NewNumericDate(now.Add(-30 * time.Second)), ExpiresAt: jwt.NewNumericDate(exp),
+		}).SignedString(signer)
+		require.NoError(t, err)
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, "http://api.test"+path, http.NoBody)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := s.Transport().RoundTrip(req)
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = resp.Body.Close() })
+		return resp
+	}
+	const tokens = "/app/installations/2/access_tokens"
+	assert.Equal(t, http.StatusUnauthorized, get(t, s, runs, nil).StatusCode, "no token")
+	assert.Equal(t, http.StatusUnauthorized, mint(tokens, other, "1", now.Add(time.Minute)).StatusCode, "signed with another key")
+	assert.Equal(t, http.StatusUnauthorized, mint(tokens, key, "7", now.Add(time.Minute)).StatusCode, "another App")
+	assert.Equal(t, http.StatusUnauthorized, mint(tokens, key, "1", now.Add(-time.Second)).StatusCode, "expired JWT")
+	assert.Equal(t, http.StatusNotFound, mint("/app/installations/3/access_tokens", key, "1", now.Add(time.Minute)).StatusCode, "another installation")
+
+	resp := mint("/api/v3"+tokens, key, "1", now.Add(time.Minute))
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	var body struct {
+		Token     string    `json:"token"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+	assert.WithinDuration(t, now.Add(10*time.Minute), body.ExpiresAt, time.Second)
+	auth := http.Header{"Authorization": {"token " + body.Token}}
+	assert.Equal(t, http.StatusOK, get(t, s, runs, auth).StatusCode)
+	repos := get(t, s, "/installation/repositories", auth)
+	require.Equal(t, http.StatusOK, repos.StatusCode)
+	var list github.ListRepositories
+	require.NoError(t, json.NewDecoder(repos.Body).Decode(&list))
+	require.Len(t, list.Repositories, 1)
+	assert.Equal(t, "octo-org/octo-repo", list.Repositories[0].GetFullName())
+
+	now = now.Add(10 * time.Minute)
+	assert.Equal(t, http.StatusUnauthorized, get(t, s, runs, auth).StatusCode, "expired token")
+	assert.Equal(t, 1, s.TokensMinted())
+}
+
+func TestEnterprisePrefix(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	s, _ := newServer(t, &now)
+	s.Enterprise()
+	assert.Equal(t, http.StatusNotFound, get(t, s, "/repos/octo-org/octo-repo/actions/runs", nil).StatusCode)
+	resp := get(t, s, "/api/v3/repos/Octo-Org/octo-repo/actions/runs?per_page=100", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "served under /api/v3/, names case-insensitive")
+	assert.Contains(t, resp.Header.Get("Link"), "/api/v3/repos/Octo-Org/octo-repo/actions/runs?page=2")
 }

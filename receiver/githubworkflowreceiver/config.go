@@ -46,8 +46,13 @@ type Config struct {
 	// (https://api.github.com/, or https://HOST/api/v3/ for GitHub Enterprise Server).
 	confighttp.ClientConfig `mapstructure:",squash"`
 	// Token authenticates API requests (a fine-grained token with Actions: read, or a
-	// classic token with repo scope for private repositories).
+	// classic token with repo scope for private repositories). Exactly one of Token and
+	// GitHubApp is set.
 	Token configopaque.String `mapstructure:"token"`
+	// GitHubApp authenticates as an installation of a GitHub App, with installation tokens
+	// minted and refreshed before they expire. (The key is not "auth": that is confighttp's
+	// authenticator key.)
+	GitHubApp configoptional.Optional[GitHubAppConfig] `mapstructure:"github_app"`
 	// Repositories are "owner/repo" entries, or "owner/*" for every repository of an
 	// organization or user.
 	Repositories []string `mapstructure:"repositories"`
@@ -65,6 +70,21 @@ type Config struct {
 	RateLimitReserve int `mapstructure:"rate_limit_reserve"`
 	// Webhook, when set, serves GitHub webhook deliveries.
 	Webhook configoptional.Optional[WebhookConfig] `mapstructure:"webhook"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// GitHubAppConfig names a GitHub App installation and the App's private key.
+type GitHubAppConfig struct {
+	// AppID is the App's id (its settings page: "App ID").
+	AppID int64 `mapstructure:"app_id"`
+	// InstallationID is the id of the App's installation on the organization or user.
+	InstallationID int64 `mapstructure:"installation_id"`
+	// PrivateKeyFile is a PEM file holding the App's private key; it is read at Start.
+	PrivateKeyFile string `mapstructure:"private_key_file"`
+	// PrivateKey is the PEM text of the App's private key (e.g. ${env:GITHUB_APP_KEY}).
+	PrivateKey configopaque.String `mapstructure:"private_key"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -106,6 +126,14 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, errors.New("endpoint: must not be empty"))
 	} else if u, err := url.Parse(cfg.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("endpoint: %q is not an http(s) URL", cfg.Endpoint))
+	}
+	switch app := cfg.GitHubApp.Get(); {
+	case cfg.Token != "" && app != nil:
+		errs = append(errs, errors.New("token, github_app: set exactly one of the two, not both"))
+	case cfg.Token == "" && app == nil:
+		errs = append(errs, errors.New("token, github_app: set exactly one of the two"))
+	case app != nil:
+		errs = append(errs, app.validate()...)
 	}
 	if len(cfg.Repositories) == 0 && !cfg.Webhook.HasValue() {
 		errs = append(errs, errors.New("repositories: at least one repository is required when no webhook is configured"))
@@ -149,6 +177,20 @@ func (cfg *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func (app *GitHubAppConfig) validate() []error {
+	var errs []error
+	if app.AppID <= 0 {
+		errs = append(errs, fmt.Errorf("github_app::app_id: must be a positive App id, got %d", app.AppID))
+	}
+	if app.InstallationID <= 0 {
+		errs = append(errs, fmt.Errorf("github_app::installation_id: must be a positive installation id, got %d", app.InstallationID))
+	}
+	if (app.PrivateKeyFile == "") == (app.PrivateKey == "") {
+		errs = append(errs, errors.New("github_app::private_key_file, github_app::private_key: set exactly one of the two"))
+	}
+	return errs
 }
 
 // parseRepository splits an "owner/repo" or "owner/*" entry; repo is "*" for a whole owner.

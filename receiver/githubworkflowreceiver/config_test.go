@@ -64,10 +64,40 @@ func TestLoadConfig(t *testing.T) {
 		assert.Equal(t, "/events", wh.Path, "default path")
 		assert.Equal(t, int64(defaultWebhookMaxBody), wh.webhookMaxBody())
 	})
+	t.Run("app", func(t *testing.T) {
+		cfg := loadConfig(t, "app")
+		require.NoError(t, confmap.Validate(cfg))
+		app := cfg.GitHubApp.Get()
+		require.NotNil(t, app)
+		assert.Equal(t, int64(12345), app.AppID)
+		assert.Equal(t, int64(67890), app.InstallationID)
+		assert.Equal(t, "/etc/otelcol-diagnostics/github-app.pem", app.PrivateKeyFile)
+		assert.Empty(t, string(cfg.Token))
+	})
+	t.Run("invalid_app", func(t *testing.T) {
+		err := confmap.Validate(loadConfig(t, "invalid_app"))
+		require.Error(t, err)
+		for _, want := range []string{
+			"token, github_app: set exactly one of the two, not both",
+		} {
+			assert.ErrorContains(t, err, want)
+		}
+		cfg := loadConfig(t, "invalid_app")
+		cfg.Token = ""
+		err = confmap.Validate(cfg)
+		for _, want := range []string{
+			"github_app::app_id: must be a positive App id, got 0",
+			"github_app::installation_id: must be a positive installation id, got -1",
+			"github_app::private_key_file, github_app::private_key: set exactly one of the two",
+		} {
+			assert.ErrorContains(t, err, want)
+		}
+	})
 	t.Run("invalid", func(t *testing.T) {
 		err := confmap.Validate(loadConfig(t, "invalid"))
 		require.Error(t, err)
 		for _, want := range []string{
+			"token, github_app: set exactly one of the two",
 			`endpoint: "ftp://example.com" is not an http(s) URL`,
 			`repositories[0]: "octo-org": want owner/repo or owner/*`,
 			`repositories[1]: "-bad/repo": invalid owner "-bad"`,
@@ -88,6 +118,7 @@ func TestLoadConfig(t *testing.T) {
 
 func TestValidateWebhookWithoutSecret(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
+	cfg.Token = "ghp_example"
 	cfg.Repositories = []string{"octo-org/octo-repo"}
 	require.NoError(t, cfg.Validate())
 	cfg.Webhook.GetOrInsertDefault()

@@ -36,6 +36,7 @@ func createDefaultConfig() component.Config {
 		Lookback:           defaultLookback,
 		Concurrency:        defaultConcurrency,
 		RateLimitReserve:   defaultRateLimitReserve,
+		GitHubApp:          configoptional.None[GitHubAppConfig](),
 		Webhook: configoptional.Default(WebhookConfig{
 			ServerConfig: server,
 			Path:         defaultWebhookPath,

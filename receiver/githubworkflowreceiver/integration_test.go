@@ -571,6 +571,7 @@ func TestWebhookTriggersFetchOnce(t *testing.T) {
 
 	cfg := createDefaultConfig().(*Config)
 	cfg.Endpoint = w.url
+	cfg.Token = "ghp_test"
 	wh := cfg.Webhook.GetOrInsertDefault()
 	wh.NetAddr.Endpoint = "127.0.0.1:0"
 	wh.Secret = "s3cret"
@@ -690,13 +691,14 @@ func TestCorruptStateIsReportedNotOverwritten(t *testing.T) {
 	cfg := w.config(testRepo)
 	cfg.StorageID = &id
 	in := w.newInstance(t, cfg, host)
-	require.NoError(t, in.r.storage.Set(t.Context(), repoKey(testRepo), []byte("{not json")))
+	repo := repoOf(t, in.r.poller, testRepo)
+	require.NoError(t, in.r.storage.Set(t.Context(), repoStorageKey(repo.key), []byte("{not json")))
 
-	_, err := in.r.poller.pollRepo(t.Context(), testRepo)
-	require.ErrorContains(t, err, "decode state of octo-org/octo-repo")
+	_, err := in.r.poller.pollRepo(t.Context(), repo)
+	require.ErrorContains(t, err, "decode state of 127.0.0.1/octo-org/octo-repo")
 	in.poll(t)
 	assert.Empty(t, in.attempts(), "nothing emitted on a state it cannot read")
-	raw, err := in.r.storage.Get(t.Context(), repoKey(testRepo))
+	raw, err := in.r.storage.Get(t.Context(), repoStorageKey(repo.key))
 	require.NoError(t, err)
 	assert.Equal(t, "{not json", string(raw), "the stored state is left for the operator")
 }

@@ -40,7 +40,7 @@ func TestPollLoopInterval(t *testing.T) {
 		r.client, err = newAPIClient(&http.Client{Transport: gh.Transport()}, cfg, r.clock, func(string, string, int, bool) {})
 		require.NoError(t, err)
 		r.state = newStateStore(nil, r.clock, cfg.Lookback)
-		em := newEmitter(zap.NewNop(), "api.test", traces, metrics, r.state, r.clock, nil)
+		em := newEmitter(zap.NewNop(), "api.test", traces, metrics, r.state, r.clock, nil, nil)
 		r.poller = newPoller(cfg, r.client, r.state, em, r.clock, zap.NewNop())
 
 		ctx, cancel := context.WithCancel(t.Context())

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
@@ -26,6 +27,10 @@ import (
 // A full queue refuses the delivery with 503 (not remembered), so GitHub's redelivery is
 // taken; polling also finds the attempt if its repository is configured.
 const webhookQueueSize = 1024
+
+// obsTransport is the transport of the standard receiver telemetry: attempts arrive over
+// HTTP, polled or delivered.
+const obsTransport = "http"
 
 // githubReceiver is one githubworkflow receiver, shared by its traces and metrics pipelines.
 type githubReceiver struct {
@@ -119,7 +124,15 @@ func (r *githubReceiver) setup(ctx context.Context, host component.Host) error {
 		}
 	}
 	r.state = newStateStore(r.storage, r.clock, r.cfg.Lookback)
-	em := newEmitter(r.set.Logger, hostName(r.cfg.Endpoint), r.traces, r.metrics, r.state, r.clock, r.telemetry)
+	obs, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
+		ReceiverID:             r.set.ID,
+		Transport:              obsTransport,
+		ReceiverCreateSettings: r.set,
+	})
+	if err != nil {
+		return errors.Join(fmt.Errorf("create receiver telemetry: %w", err), r.closeStorage(ctx))
+	}
+	em := newEmitter(r.set.Logger, hostName(r.cfg.Endpoint), r.traces, r.metrics, r.state, r.clock, r.telemetry, obs)
 	r.poller = newPoller(r.cfg, r.client, r.state, em, r.clock, r.set.Logger)
 	r.poller.webhooks = r.cfg.Webhook.HasValue()
 	return nil

@@ -20,7 +20,7 @@ const dayLayout = "2006-01-02"
 
 // attemptID names one attempt of one run.
 type attemptID struct {
-	Repo    string
+	Repo    string // repository.key
 	RunID   int64
 	Attempt int
 }
@@ -41,18 +41,28 @@ type repoState struct {
 
 // stateStore keeps, per repository, the done attempts (emitted, or too old to emit) and
 // the poll watermarks. With a storage client they survive restarts: done attempts are kept
-// in one record per repository and run creation day ("done/{repo}/{day}"), written as soon
+// in one record per repository and run creation day ("done/{key}/{day}"), written as soon
 // as an attempt is emitted, so that a crash right after an emission loses nothing and
-// repeats nothing.
+// repeats nothing; the watermarks in "repo/{key}". {key} is the repository's key (API host
+// and case-folded owner/name). Records stored before the key held the host
+// ("done/{owner}/{name}/{day}", "repo/{owner}/{name}") are read when the new one is absent:
+// an upgrade re-emits nothing.
 type stateStore struct {
 	client   storage.Client // nil: memory only
 	clock    clock
 	lookback time.Duration
 
-	mu       sync.Mutex
-	repos    map[string]*repoState
+	mu    sync.Mutex
+	repos map[string]*repoState // by repository key
+	// legacy: repositories whose record was read under its legacy key; the next save
+	// deletes that key.
+	legacy   map[string]bool
 	buckets  map[bucketKey]map[int64][]int
 	inflight map[attemptID]bool
+	// hooked: the attempts emitted since Start because a webhook delivery named them. Only
+	// these make a repository webhook-covered; it lives in memory, so after a restart a
+	// repository is covered again only once deliveries named it anew.
+	hooked map[bucketKey]map[int64][]int
 }
 
 type bucketKey struct {
@@ -66,27 +76,43 @@ func newStateStore(client storage.Client, clk clock, lookback time.Duration) *st
 		clock:    clk,
 		lookback: lookback,
 		repos:    map[string]*repoState{},
+		legacy:   map[string]bool{},
 		buckets:  map[bucketKey]map[int64][]int{},
 		inflight: map[attemptID]bool{},
+		hooked:   map[bucketKey]map[int64][]int{},
 	}
 }
 
-func repoKey(repo string) string       { return "repo/" + repo }
+func repoStorageKey(key string) string { return "repo/" + key }
 func (k bucketKey) storageKey() string { return "done/" + k.repo + "/" + k.day }
 func dayOf(t time.Time) string         { return t.UTC().Format(dayLayout) }
-func newBucketKey(repo string, created time.Time) bucketKey {
-	return bucketKey{repo: strings.ToLower(repo), day: dayOf(created)}
+func newBucketKey(key string, created time.Time) bucketKey {
+	return bucketKey{repo: key, day: dayOf(created)}
 }
 
-// canonical folds the repository's case: GitHub names are case-insensitive, and a
-// configured "Octo/App" must share its done attempts with a delivery's "octo/app".
-func (id attemptID) canonical() attemptID {
-	id.Repo = strings.ToLower(id.Repo)
-	return id
+// withoutHost is the part of a repository key after its host: the legacy record names
+// (the done records were case-folded already; the repo records are read under this
+// case-folded spelling only).
+func withoutHost(key string) string {
+	_, rest, _ := strings.Cut(key, "/")
+	return rest
+}
+
+func legacyRepoStorageKey(key string) string { return "repo/" + withoutHost(key) }
+func (k bucketKey) legacyStorageKey() string { return "done/" + withoutHost(k.repo) + "/" + k.day }
+
+// getLocked reads key, or legacy when key is absent. fromLegacy tells which answered.
+func (s *stateStore) getLocked(ctx context.Context, key, legacy string) (raw []byte, fromLegacy bool, err error) {
+	raw, err = s.client.Get(ctx, key)
+	if err != nil || raw != nil {
+		return raw, false, err
+	}
+	raw, err = s.client.Get(ctx, legacy)
+	return raw, raw != nil, err
 }
 
 // repo returns a copy of the state of repo, creating it (floor = now − lookback) if new.
-func (s *stateStore) repo(ctx context.Context, repo string) (repoState, error) {
+func (s *stateStore) repo(ctx context.Context, repo repository) (repoState, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rs, err := s.loadRepoLocked(ctx, repo)
@@ -101,13 +127,13 @@ func (s *stateStore) repo(ctx context.Context, repo string) (repoState, error) {
 	return cp, nil
 }
 
-func (s *stateStore) loadRepoLocked(ctx context.Context, repo string) (*repoState, error) {
-	if rs, ok := s.repos[repo]; ok {
+func (s *stateStore) loadRepoLocked(ctx context.Context, repo repository) (*repoState, error) {
+	if rs, ok := s.repos[repo.key]; ok {
 		return rs, nil
 	}
 	rs := &repoState{}
 	if s.client != nil {
-		b, err := s.client.Get(ctx, repoKey(repo))
+		b, legacy, err := s.getLocked(ctx, repoStorageKey(repo.key), legacyRepoStorageKey(repo.key))
 		if err != nil {
 			return nil, fmt.Errorf("read state of %s: %w", repo, err)
 		}
@@ -116,21 +142,22 @@ func (s *stateStore) loadRepoLocked(ctx context.Context, repo string) (*repoStat
 				return nil, fmt.Errorf("decode state of %s: %w", repo, err)
 			}
 		}
+		s.legacy[repo.key] = legacy
 	}
 	if rs.Floor.IsZero() {
 		rs.Floor = s.clock.Now().Add(-s.lookback)
 		rs.PrunedThrough = rs.Floor
 	}
-	s.repos[repo] = rs
+	s.repos[repo.key] = rs
 	return rs, nil
 }
 
 // saveRepo stores the state of repo.
-func (s *stateStore) saveRepo(ctx context.Context, repo string, rs repoState) error {
+func (s *stateStore) saveRepo(ctx context.Context, repo repository, rs repoState) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	cp := rs
-	s.repos[repo] = &cp
+	s.repos[repo.key] = &cp
 	if s.client == nil {
 		return nil
 	}
@@ -138,10 +165,21 @@ func (s *stateStore) saveRepo(ctx context.Context, repo string, rs repoState) er
 	if err != nil {
 		return fmt.Errorf("encode state of %s: %w", repo, err)
 	}
-	if err := s.client.Set(ctx, repoKey(repo), b); err != nil {
+	if err := s.client.Batch(ctx, s.repoOpsLocked(repo.key, b)...); err != nil {
 		return fmt.Errorf("store state of %s: %w", repo, err)
 	}
+	delete(s.legacy, repo.key)
 	return nil
+}
+
+// repoOpsLocked stores the record b of a repository, deleting its legacy record if it was
+// read from there.
+func (s *stateStore) repoOpsLocked(key string, b []byte) []*storage.Operation {
+	ops := []*storage.Operation{storage.SetOperation(repoStorageKey(key), b)}
+	if s.legacy[key] {
+		ops = append(ops, storage.DeleteOperation(legacyRepoStorageKey(key)))
+	}
+	return ops
 }
 
 func (s *stateStore) bucketLocked(ctx context.Context, k bucketKey) (map[int64][]int, error) {
@@ -150,7 +188,7 @@ func (s *stateStore) bucketLocked(ctx context.Context, k bucketKey) (map[int64][
 	}
 	b := map[int64][]int{}
 	if s.client != nil {
-		raw, err := s.client.Get(ctx, k.storageKey())
+		raw, _, err := s.getLocked(ctx, k.storageKey(), k.legacyStorageKey())
 		if err != nil {
 			return nil, fmt.Errorf("read done attempts of %s on %s: %w", k.repo, k.day, err)
 		}
@@ -168,7 +206,6 @@ func (s *stateStore) bucketLocked(ctx context.Context, k bucketKey) (map[int64][
 // being emitted by someone else (a poll and a webhook racing); a true claim must be
 // followed by done or release.
 func (s *stateStore) claim(ctx context.Context, id attemptID, created time.Time) (bool, error) {
-	id = id.canonical()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.inflight[id] {
@@ -187,7 +224,6 @@ func (s *stateStore) claim(ctx context.Context, id attemptID, created time.Time)
 
 // isDone reports whether the attempt was emitted (or skipped) already.
 func (s *stateStore) isDone(ctx context.Context, id attemptID, created time.Time) (bool, error) {
-	id = id.canonical()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, err := s.bucketLocked(ctx, newBucketKey(id.Repo, created))
@@ -197,17 +233,24 @@ func (s *stateStore) isDone(ctx context.Context, id attemptID, created time.Time
 	return slices.Contains(b[id.RunID], id.Attempt), nil
 }
 
+// doneByWebhook reports whether the attempt was marked done since Start on behalf of a
+// webhook delivery.
+func (s *stateStore) doneByWebhook(id attemptID, created time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Contains(s.hooked[newBucketKey(id.Repo, created)][id.RunID], id.Attempt)
+}
+
 // release gives up a claim without marking the attempt done (the emission failed).
 func (s *stateStore) release(id attemptID) {
-	id = id.canonical()
 	s.mu.Lock()
 	delete(s.inflight, id)
 	s.mu.Unlock()
 }
 
-// done marks a claimed attempt as emitted and stores it at once.
-func (s *stateStore) done(ctx context.Context, id attemptID, created time.Time) error {
-	id = id.canonical()
+// done marks a claimed attempt as emitted (or skipped) on behalf of source (sourcePoll or
+// sourceWebhook) and stores it at once. The source is kept in memory only.
+func (s *stateStore) done(ctx context.Context, id attemptID, created time.Time, source string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.inflight, id)
@@ -218,6 +261,14 @@ func (s *stateStore) done(ctx context.Context, id attemptID, created time.Time) 
 	}
 	if slices.Contains(b[id.RunID], id.Attempt) {
 		return nil
+	}
+	if source == sourceWebhook {
+		h := s.hooked[k]
+		if h == nil {
+			h = map[int64][]int{}
+			s.hooked[k] = h
+		}
+		h[id.RunID] = append(h[id.RunID], id.Attempt)
 	}
 	b[id.RunID] = append(b[id.RunID], id.Attempt)
 	if s.client == nil {
@@ -233,8 +284,9 @@ func (s *stateStore) done(ctx context.Context, id attemptID, created time.Time) 
 	return nil
 }
 
-// prune drops the done records of runs created before the retention of repo.
-func (s *stateStore) prune(ctx context.Context, repo string) error {
+// prune drops the done records of runs created before the retention of repo, in memory and
+// in the storage (legacy records too).
+func (s *stateStore) prune(ctx context.Context, repo repository) error {
 	cutoff := s.clock.Now().Add(-retention).UTC().Truncate(24 * time.Hour)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -248,9 +300,10 @@ func (s *stateStore) prune(ctx context.Context, repo string) error {
 	}
 	var ops []*storage.Operation
 	for d := from; d.Before(cutoff); d = d.Add(24 * time.Hour) {
-		k := bucketKey{repo: repo, day: dayOf(d)}
+		k := bucketKey{repo: repo.key, day: dayOf(d)}
 		delete(s.buckets, k)
-		ops = append(ops, storage.DeleteOperation(k.storageKey()))
+		delete(s.hooked, k)
+		ops = append(ops, storage.DeleteOperation(k.storageKey()), storage.DeleteOperation(k.legacyStorageKey()))
 	}
 	rs.PrunedThrough = cutoff
 	if s.client == nil {
@@ -260,9 +313,10 @@ func (s *stateStore) prune(ctx context.Context, repo string) error {
 	if err != nil {
 		return fmt.Errorf("encode state of %s: %w", repo, err)
 	}
-	ops = append(ops, storage.SetOperation(repoKey(repo), b))
+	ops = append(ops, s.repoOpsLocked(repo.key, b)...)
 	if err := s.client.Batch(ctx, ops...); err != nil {
 		return fmt.Errorf("prune done attempts of %s: %w", repo, err)
 	}
+	delete(s.legacy, repo.key)
 	return nil
 }

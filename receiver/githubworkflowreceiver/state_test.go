@@ -13,8 +13,10 @@ import (
 func TestStateFoldsRepositoryCase(t *testing.T) {
 	s := newStateStore(nil, realClock{}, time.Hour)
 	created := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
-	upper := attemptID{Repo: "Octo/App", RunID: 7, Attempt: 1}
-	lower := attemptID{Repo: "octo/app", RunID: 7, Attempt: 1}
+	upperRepo, _ := newRepository("api.github.com", "Octo/App")
+	lowerRepo, _ := newRepository("api.github.com", "octo/app")
+	upper := attemptID{Repo: upperRepo.key, RunID: 7, Attempt: 1}
+	lower := attemptID{Repo: lowerRepo.key, RunID: 7, Attempt: 1}
 
 	claimed, err := s.claim(t.Context(), upper, created)
 	require.NoError(t, err)
@@ -24,7 +26,7 @@ func TestStateFoldsRepositoryCase(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, again, "in-flight claim must hold across case")
 
-	require.NoError(t, s.done(t.Context(), upper, created))
+	require.NoError(t, s.done(t.Context(), upper, created, sourcePoll))
 	done, err := s.isDone(t.Context(), lower, created)
 	require.NoError(t, err)
 	assert.True(t, done)
