@@ -112,8 +112,13 @@ func sourceArgs(o readerOptions) []string {
 		}
 	case o.directory != "":
 		args = append(args, "--directory="+o.directory)
+	default:
+		return args
 	}
-	return args
+	// --follow alone implies --boot, which limits a directory or files to the
+	// last boot: one host's, in a directory where journal-remote collects many.
+	// With --directory and --file, --merge only lifts that limit.
+	return append(args, "--merge")
 }
 
 func matchArgs(matches []map[string]string) []string {

@@ -78,8 +78,8 @@ type rule struct {
 	capVals [][]byte
 	capOK   []bool
 
-	store *seriesStore
-	stats ruleStats
+	bounds []float64 // histogram only
+	stats  ruleStats
 }
 
 // ruleStats are the rule's own telemetry since the last Collect; flushing them once per
@@ -104,11 +104,22 @@ type engine struct {
 	fields []string // sorted; field ids index this slice
 	rules  []*rule
 
-	entries              *seriesStore // nil unless entries_metric
+	entriesMetric        bool
 	unitField, prioField int
 	entriesOverflows     int64
 	entriesOverflowSet   attribute.Set
-	lastEntries          lastSeries // the entries series of the previous entry; reset by Collect
+	maxSeries            int
+
+	// origins: resNames are the resource attribute names (sorted), resFields their
+	// field ids. originGen == gen when cur is the current entry's origin.
+	resNames   []string
+	resFields  []int
+	resUTF8    [][]byte
+	origins    map[string]*origin
+	originList []*origin // creation order: stable output order
+	cur        *origin
+	originGen  uint64
+	originKey  []byte
 
 	// per-entry field cache: fval[i] is valid when fgen[i] == gen.
 	ent  entry
@@ -134,10 +145,13 @@ func newEngine(cfg *Config, tb *metadata.TelemetryBuilder, start time.Time) (*en
 		return nil, fmt.Errorf("invalid configuration: %w", err)
 	}
 	e := &engine{
-		idleTimeout: cfg.SeriesIdleTimeout,
-		start:       start,
-		lastCollect: start,
-		tb:          tb,
+		idleTimeout:   cfg.SeriesIdleTimeout,
+		start:         start,
+		lastCollect:   start,
+		tb:            tb,
+		entriesMetric: cfg.EntriesMetric,
+		maxSeries:     cfg.MaxSeriesPerMetric,
+		origins:       map[string]*origin{},
 	}
 
 	// Collect every referenced field name first so that ids follow sorted order.
@@ -145,6 +159,9 @@ func newEngine(cfg *Config, tb *metadata.TelemetryBuilder, start time.Time) (*en
 	if cfg.EntriesMetric {
 		names[fieldSystemdUnit] = struct{}{}
 		names[fieldPriority] = struct{}{}
+	}
+	for _, f := range cfg.ResourceAttributes {
+		names[f] = struct{}{}
 	}
 	for i := range cfg.Metrics {
 		m := &cfg.Metrics[i]
@@ -184,17 +201,21 @@ func newEngine(cfg *Config, tb *metadata.TelemetryBuilder, start time.Time) (*en
 	maxAttrs := 2
 	if cfg.EntriesMetric {
 		e.unitField, e.prioField = ids[fieldSystemdUnit], ids[fieldPriority]
-		e.entries = newSeriesStore(kindCounter, false, []string{"priority", "unit"}, nil, cfg.MaxSeriesPerMetric)
 		e.entriesOverflowSet = attribute.NewSet(attribute.String("rule", entriesMetricName))
 	}
 	for i := range cfg.Metrics {
-		r, err := compileRule(&cfg.Metrics[i], ids, cfg.MaxSeriesPerMetric)
+		r, err := compileRule(&cfg.Metrics[i], ids)
 		if err != nil {
 			return nil, fmt.Errorf("metrics[%d]: %w", i, err)
 		}
 		maxAttrs = max(maxAttrs, len(r.attrNames))
 		e.rules = append(e.rules, r)
 	}
+	e.resNames = sortedKeys(cfg.ResourceAttributes)
+	for _, name := range e.resNames {
+		e.resFields = append(e.resFields, ids[cfg.ResourceAttributes[name]])
+	}
+	e.resUTF8 = make([][]byte, len(e.resNames))
 	e.attrVals = make([][]byte, maxAttrs)
 	e.utf8Bufs = make([][]byte, maxAttrs)
 	e.keyBuf = make([]byte, 0, 256)
@@ -202,7 +223,7 @@ func newEngine(cfg *Config, tb *metadata.TelemetryBuilder, start time.Time) (*en
 }
 
 // compileRule turns a validated MetricConfig into a rule.
-func compileRule(m *MetricConfig, ids map[string]int, maxSeries int) (*rule, error) {
+func compileRule(m *MetricConfig, ids map[string]int) (*rule, error) {
 	r := &rule{name: m.Name, description: m.Description, unit: m.Unit}
 	switch m.Type {
 	case typeGauge:
@@ -256,11 +277,9 @@ func compileRule(m *MetricConfig, ids map[string]int, maxSeries int) (*rule, err
 		r.attrRefs = append(r.attrRefs, resolve(m.Attributes[a]))
 	}
 
-	var bounds []float64
 	if r.kind == kindHistogram {
-		bounds = histogramBuckets(m)
+		r.bounds = histogramBuckets(m)
 	}
-	r.store = newSeriesStore(r.kind, r.hasValue, r.attrNames, bounds, maxSeries)
 
 	r.stats.ruleSet = attribute.NewSet(attribute.String("rule", m.Name))
 	r.stats.missingSet = attribute.NewSet(attribute.String("rule", m.Name), attribute.String("reason", "missing_field"))
@@ -280,11 +299,11 @@ func (e *engine) Observe(_ context.Context, ent entry) {
 	defer e.mu.Unlock()
 	e.ent = ent
 	e.gen++
-	if e.entries != nil {
+	if e.entriesMetric {
 		e.observeEntries()
 	}
-	for _, r := range e.rules {
-		e.apply(r)
+	for i, r := range e.rules {
+		e.apply(i, r)
 	}
 	e.ent = nil
 }
@@ -301,23 +320,25 @@ func (e *engine) field(id int) ([]byte, bool) {
 func (e *engine) observeEntries() {
 	// Attribute order follows the store's sorted names: priority, unit. A missing field
 	// counts under an empty value rather than losing the entry.
+	o := e.origin()
 	prio, _ := e.field(e.prioField)
 	unit, _ := e.field(e.unitField)
 	// Consecutive entries often come from the same unit: reuse the previous series.
-	lc := &e.lastEntries
+	lc := &o.lastEntries
 	if lc.s == nil || !bytes.Equal(prio, lc.prio) || !bytes.Equal(unit, lc.unit) {
 		lc.prio = append(lc.prio[:0], prio...)
 		lc.unit = append(lc.unit[:0], unit...)
 		e.attrVals[0], e.attrVals[1] = e.validUTF8(0, prio), e.validUTF8(1, unit)
-		lc.s, lc.overflow = e.lookup(e.entries, 2)
+		lc.s, lc.overflow = e.lookup(o.entries, 2)
 	}
 	if lc.overflow {
 		e.entriesOverflows++
 	}
-	e.entries.record(lc.s, 1)
+	o.entries.record(lc.s, 1)
 }
 
-func (e *engine) apply(r *rule) {
+// apply applies r, the rule at index ri, to the current entry.
+func (e *engine) apply(ri int, r *rule) {
 	for i := range r.eqs {
 		v, ok := e.field(r.eqs[i].field)
 		if !ok || string(v) != r.eqs[i].want {
@@ -349,6 +370,7 @@ func (e *engine) apply(r *rule) {
 			return
 		}
 	}
+	o := e.origin() // before attrVals: it may read fields, never attribute buffers
 	for i, a := range r.attrRefs {
 		b, ok := e.resolve(r, a)
 		if !ok {
@@ -361,11 +383,12 @@ func (e *engine) apply(r *rule) {
 		e.attrVals[i] = e.validUTF8(i, b)
 	}
 
-	s, overflow := e.lookup(r.store, len(r.attrRefs))
+	st := o.stores[ri]
+	s, overflow := e.lookup(st, len(r.attrRefs))
 	if overflow {
 		r.stats.overflows++
 	}
-	r.store.record(s, val)
+	st.record(s, val)
 	r.stats.matches++
 }
 
