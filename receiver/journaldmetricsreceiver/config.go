@@ -95,7 +95,7 @@ type MatchConfig struct {
 }
 
 var (
-	_ component.Config   = (*Config)(nil)
+	_ component.Config    = (*Config)(nil)
 	_ confmap.Unmarshaler = (*Config)(nil)
 )
 
