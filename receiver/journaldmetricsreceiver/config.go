@@ -51,6 +51,16 @@ type Config struct {
 	CollectionInterval time.Duration `mapstructure:"collection_interval"`
 	// Matches is a journal-level prefilter: an OR of AND-groups of exact field matches.
 	Matches []map[string]string `mapstructure:"matches"`
+	// Units keeps the entries of these systemd units and systemd's own entries
+	// about them, as journalctl --unit does.
+	Units []string `mapstructure:"units"`
+	// Identifiers keeps the entries with one of these SYSLOG_IDENTIFIERs.
+	Identifiers []string `mapstructure:"identifiers"`
+	// Priority keeps entries of this syslog level and more severe: a name
+	// (emerg ... debug) or a number 0-7.
+	Priority string `mapstructure:"priority"`
+	// Boot keeps the entries of one boot: "current" or a boot id.
+	Boot string `mapstructure:"boot"`
 	// ResourceAttributes maps a resource attribute to the journal field that holds its
 	// value in each entry: entries of different origins become different resources.
 	// An empty map puts every entry in one resource without attributes.
@@ -110,6 +120,13 @@ func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
 	if conf.IsSet("resource_attributes") {
 		cfg.ResourceAttributes = nil
 	}
+	// YAML reads `priority: 4` as a number; the key takes names and numbers alike.
+	switch p := conf.Get("priority").(type) {
+	case int, int64, uint64:
+		if err := conf.Merge(confmap.NewFromStringMap(map[string]any{"priority": fmt.Sprint(p)})); err != nil {
+			return err
+		}
+	}
 	return conf.Unmarshal(cfg)
 }
 
@@ -163,6 +180,7 @@ func (cfg *Config) Validate() error {
 			}
 		}
 	}
+	validateFilter(cfg, add)
 	for _, name := range sortedKeys(cfg.ResourceAttributes) {
 		key := "resource_attributes." + name
 		if name == "" {

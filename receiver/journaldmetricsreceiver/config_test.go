@@ -96,6 +96,13 @@ func TestLoadConfig(t *testing.T) {
 			}(),
 		},
 	}
+	filters := contractDefaults()
+	filters.Units, filters.Identifiers = []string{"legacyapp.service"}, []string{"legacyapp"}
+	filters.Priority, filters.Boot = "warning", "current"
+	tests = append(tests, struct {
+		id   component.ID
+		want *Config
+	}{id: component.NewIDWithName(metadata.Type, "filters"), want: filters})
 	noResource := contractDefaults()
 	noResource.ResourceAttributes = map[string]string{}
 	tests = append(tests, struct {

@@ -84,7 +84,7 @@ func openJournalctl(ctx context.Context, o readerOptions) (journalReader, error)
 func lastCursor(ctx context.Context, path string, o readerOptions) (string, error) {
 	args := []string{"--output=export", "--no-pager", "--quiet", "--lines=1", "--output-fields=PRIORITY"}
 	args = append(args, sourceArgs(o)...)
-	args = append(args, matchArgs(o.matches)...)
+	args = append(args, matchArgs(o.filter)...)
 	var stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Stderr = &stderr
@@ -121,9 +121,11 @@ func sourceArgs(o readerOptions) []string {
 	return append(args, "--merge")
 }
 
-func matchArgs(matches []map[string]string) []string {
+// matchArgs renders the filter as journalctl match arguments: the terms of a
+// group, groups separated by "+".
+func matchArgs(f journalFilter) []string {
 	var args []string
-	for i, group := range matchGroups(matches) {
+	for i, group := range f.terms() {
 		if i > 0 {
 			args = append(args, "+")
 		}
@@ -153,7 +155,7 @@ func journalctlArgs(o readerOptions) []string {
 	default:
 		args = append(args, "--lines=0")
 	}
-	return append(args, matchArgs(o.matches)...)
+	return append(args, matchArgs(o.filter)...)
 }
 
 func (r *journalctlReader) next(ctx context.Context) (bool, error) {

@@ -55,7 +55,7 @@ func openSdjournal(o readerOptions) (journalReader, error) {
 		state:  make([]uint8, len(o.fields)),
 		vals:   make([][]byte, len(o.fields)),
 	}
-	if err := r.addMatches(o.matches); err != nil {
+	if err := r.addMatches(o.filter); err != nil {
 		_ = j.Close()
 		return nil, err
 	}
@@ -67,17 +67,18 @@ func openSdjournal(o readerOptions) (journalReader, error) {
 }
 
 // addMatches pushes the journal-level prefilter into libsystemd: terms of a
-// group are ANDed (different fields) and groups are ORed.
-func (r *sdReader) addMatches(matches []map[string]string) error {
-	for i, group := range matchGroups(matches) {
+// group are ANDed (different fields; one field's terms are ORed) and groups
+// are ORed.
+func (r *sdReader) addMatches(f journalFilter) error {
+	for i, group := range f.terms() {
 		if i > 0 {
 			if err := r.j.AddDisjunction(); err != nil {
-				return fmt.Errorf("add journal match (matches): %w", err)
+				return fmt.Errorf("add journal match: %w", err)
 			}
 		}
 		for _, term := range group {
 			if err := r.j.AddMatch(term); err != nil {
-				return fmt.Errorf("add journal match %q (matches): %w", term, err)
+				return fmt.Errorf("add journal match %q: %w", term, err)
 			}
 		}
 	}

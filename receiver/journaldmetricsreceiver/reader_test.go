@@ -130,7 +130,7 @@ func TestReaderMatches(t *testing.T) {
 	}
 	for _, kind := range readerKinds {
 		t.Run(kind, func(t *testing.T) {
-			r, _ := openTest(t, kind, readerOptions{files: []string{file}, startAt: startAtBeginning, matches: matches})
+			r, _ := openTest(t, kind, readerOptions{files: []string{file}, startAt: startAtBeginning, filter: matchesFilter(matches)})
 			assert.Equal(t, want, readSeqs(t, r, 41, time.Second))
 		})
 	}
@@ -269,7 +269,7 @@ func TestReaderEndSeesNextEntry(t *testing.T) {
 			runID := journaltest.RunID(t)
 			journaltest.Send(t, "before", journal.PriInfo, map[string]string{journaltest.RunField: runID, "SEQ": "0"})
 			journaltest.WaitVisible(t, 10*time.Second, 1, journaltest.RunField+"="+runID)
-			r, res := openTest(t, kind, readerOptions{startAt: startAtEnd, matches: []map[string]string{{journaltest.RunField: runID}}})
+			r, res := openTest(t, kind, readerOptions{startAt: startAtEnd, filter: matchesFilter([]map[string]string{{journaltest.RunField: runID}})})
 			journaltest.Send(t, "after", journal.PriInfo, map[string]string{journaltest.RunField: runID, "SEQ": "1"})
 			assert.Equal(t, []int{1}, readSeqs(t, r, 2, 2*time.Second))
 			assert.Empty(t, *res, "starting at the end is no resume")

@@ -46,6 +46,7 @@ type journaldReceiver struct {
 	tb        *metadata.TelemetryBuilder
 	eng       *engine
 	store     *cursorStore
+	filter    journalFilter
 
 	mu           sync.Mutex // guards what the read loop hands to the emitter
 	cursor       string
@@ -81,6 +82,12 @@ func (rc *journaldReceiver) Start(ctx context.Context, host component.Host) erro
 		tb.Shutdown()
 		return err
 	}
+	filter, err := buildFilter(rc.cfg)
+	if err != nil {
+		tb.Shutdown()
+		return err
+	}
+	rc.filter = filter
 	store, err := openCursorStore(ctx, host, rc.cfg.StorageID, rc.set.ID)
 	if err != nil {
 		tb.Shutdown()
@@ -127,7 +134,7 @@ func (rc *journaldReceiver) readerOptions(cursor string) readerOptions {
 		directory: rc.cfg.Directory,
 		files:     rc.cfg.Files,
 		startAt:   rc.cfg.StartAt,
-		matches:   rc.cfg.Matches,
+		filter:    rc.filter,
 		fields:    rc.eng.Fields(),
 		cursor:    cursor,
 		resumed:   rc.resumed,
