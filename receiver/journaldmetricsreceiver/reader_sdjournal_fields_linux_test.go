@@ -29,7 +29,7 @@ func TestFieldReaderOnePass(t *testing.T) {
 	require.NotNil(t, r.(*sdReader).fr, "one-pass field reader in use")
 
 	type got struct {
-		msg, prio, unit string
+		msg, prio, unit  string
 		hasPrio, hasUnit bool
 	}
 	var all []got
