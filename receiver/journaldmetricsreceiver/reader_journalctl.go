@@ -16,6 +16,9 @@ import (
 // journalctlBinary is looked up in PATH.
 const journalctlBinary = "journalctl"
 
+// machineIDFile holds the local machine's id, the _MACHINE_ID of its entries.
+const machineIDFile = "/etc/machine-id"
+
 // journalctlReader runs `journalctl -o export --follow` and parses its
 // output, which keeps libsystemd (and its known crashes while files rotate
 // on systemd < 255) out of the collector process and needs no cgo.
@@ -33,6 +36,15 @@ func openJournalctl(ctx context.Context, o readerOptions) (journalReader, error)
 	path, err := exec.LookPath(journalctlBinary)
 	if err != nil {
 		return nil, fmt.Errorf("reader journalctl: %w", err)
+	}
+	if len(o.files) == 0 && o.directory == "" {
+		// The local journal with --merge (see sourceArgs): keep it to this
+		// machine's entries, as sdjournal's SD_JOURNAL_LOCAL_ONLY does.
+		id, err := os.ReadFile(machineIDFile)
+		if err != nil {
+			return nil, fmt.Errorf("reader journalctl: read the machine id: %w", err)
+		}
+		o.filter = o.filter.and(journalFilter{{"_MACHINE_ID": {strings.TrimSpace(string(id))}}})
 	}
 	silent := false
 	if o.cursor == "" && o.startAt != startAtBeginning {
@@ -112,12 +124,12 @@ func sourceArgs(o readerOptions) []string {
 		}
 	case o.directory != "":
 		args = append(args, "--directory="+o.directory)
-	default:
-		return args
 	}
-	// --follow alone implies --boot, which limits a directory or files to the
-	// last boot: one host's, in a directory where journal-remote collects many.
-	// With --directory and --file, --merge only lifts that limit.
+	// --follow alone implies --boot, which limits reading to the last boot in
+	// the journal: a saved cursor of an earlier boot, or every host but one in
+	// a directory where journal-remote collects many, would be skipped.
+	// --merge lifts that; with --directory and --file it does nothing else,
+	// and for the local journal openJournalctl keeps this machine's entries.
 	return append(args, "--merge")
 }
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -275,4 +276,25 @@ func TestReaderEndSeesNextEntry(t *testing.T) {
 			assert.Empty(t, *res, "starting at the end is no resume")
 		})
 	}
+}
+
+// TestJournalctlLocalArgs: the local journal is read with --merge (no implied
+// --boot) and restricted to this machine's entries, as sdjournal reads it.
+func TestJournalctlLocalArgs(t *testing.T) {
+	args := journalctlArgs(readerOptions{startAt: startAtBeginning, filter: journalFilter{{"_SYSTEMD_UNIT": {"a.service"}}}})
+	assert.Contains(t, args, "--merge")
+	assert.Contains(t, journalctlArgs(readerOptions{directory: "/d"}), "--merge")
+
+	id, err := os.ReadFile(machineIDFile)
+	require.NoError(t, err)
+	runID := journaltest.RunID(t)
+	journaltest.RequireLive(t)
+	journaltest.Send(t, "local", journal.PriInfo, map[string]string{journaltest.RunField: runID, "SEQ": "7"})
+	journaltest.WaitVisible(t, 10*time.Second, 1, journaltest.RunField+"="+runID)
+	r, _ := openTest(t, readerJournalctl, readerOptions{startAt: startAtBeginning, filter: matchesFilter([]map[string]string{{journaltest.RunField: runID}}),
+		fields: []string{"SEQ", "_MACHINE_ID"}})
+	assert.Equal(t, []int{7}, readSeqs(t, r, 1, 5*time.Second))
+	mid, ok := r.Field("_MACHINE_ID")
+	require.True(t, ok)
+	assert.Equal(t, strings.TrimSpace(string(id)), string(mid))
 }
