@@ -89,7 +89,7 @@ check-generated: generate
 		|| { echo "generated files are not committed: run 'make generate' and commit" >&2; exit 1; }
 
 ## bench: one table of the component benchmarks (medians of BENCHCOUNT runs) beside their anchors (docs/benchmarks.md)
-bench: test-deps services
+bench: test-deps services build
 	@mkdir -p bin
 	@echo "load-start: $$(cut -d' ' -f1-3 /proc/loadavg)" > $(BENCH_OUT)
 	@for cmd in "$(BENCH_JOURNAL)" "$(BENCH_PG)" "$(BENCH_POLL)" "$(BENCH_HOOK)"; do \
@@ -98,6 +98,8 @@ bench: test-deps services
 	done
 	@echo "load-end: $$(cut -d' ' -f1-3 /proc/loadavg)" >> $(BENCH_OUT)
 	@$(GO) run ./internal/benchreport < $(BENCH_OUT)
+	@echo; echo "journaldmetrics, the binary end to end (scripts/bench-journal.sh, 500k entries):"
+	@ROUNDS=$(BENCHCOUNT) scripts/bench-journal.sh $(BIN) | tail -n 5
 
 clean:
 	rm -rf bin

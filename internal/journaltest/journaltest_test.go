@@ -85,3 +85,28 @@ func TestLive(t *testing.T) {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+func TestWriteRemoteDir(t *testing.T) {
+	dir := t.TempDir()
+	hosts := Fleet(3)
+	WriteRemoteDir(t, dir, hosts, []int{10, 20, 30}, Synthetic(0))
+	got := readJSON(t, "--directory="+dir)
+	require.Len(t, got, 60)
+	byHost := map[string]int{}
+	for _, e := range got {
+		byHost[e["_HOSTNAME"].(string)+"/"+e["_MACHINE_ID"].(string)+"/"+e["_BOOT_ID"].(string)]++
+	}
+	assert.Equal(t, map[string]int{
+		"host-1/0000000000000000000000000000a001/0000000000000000000000000000b001": 10,
+		"host-2/0000000000000000000000000000a002/0000000000000000000000000000b002": 20,
+		"host-3/0000000000000000000000000000a003/0000000000000000000000000000b003": 30,
+	}, byHost)
+
+	one := filepath.Join(t.TempDir(), "fleet.journal")
+	WriteFile(t, one, 9, Interleave(hosts, Synthetic(0)))
+	got = readJSON(t, "--file="+one)
+	require.Len(t, got, 9)
+	for k, e := range got {
+		assert.Equal(t, hosts[k%3].Name, e["_HOSTNAME"], "entry %d", k)
+	}
+}

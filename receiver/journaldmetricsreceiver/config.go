@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
 )
 
 const (
@@ -50,6 +51,20 @@ type Config struct {
 	CollectionInterval time.Duration `mapstructure:"collection_interval"`
 	// Matches is a journal-level prefilter: an OR of AND-groups of exact field matches.
 	Matches []map[string]string `mapstructure:"matches"`
+	// Units keeps the entries of these systemd units and systemd's own entries
+	// about them, as journalctl --unit does.
+	Units []string `mapstructure:"units"`
+	// Identifiers keeps the entries with one of these SYSLOG_IDENTIFIERs.
+	Identifiers []string `mapstructure:"identifiers"`
+	// Priority keeps entries of this syslog level and more severe: a name
+	// (emerg ... debug) or a number 0-7.
+	Priority string `mapstructure:"priority"`
+	// Boot keeps the entries of one boot: "current" or a boot id.
+	Boot string `mapstructure:"boot"`
+	// ResourceAttributes maps a resource attribute to the journal field that holds its
+	// value in each entry: entries of different origins become different resources.
+	// An empty map puts every entry in one resource without attributes.
+	ResourceAttributes map[string]string `mapstructure:"resource_attributes"`
 	// MaxSeriesPerMetric caps the series of each metric; beyond it observations go to
 	// one overflow series with otel.metric.overflow=true.
 	MaxSeriesPerMetric int `mapstructure:"max_series_per_metric"`
@@ -89,7 +104,31 @@ type MatchConfig struct {
 	Regex map[string]string `mapstructure:"regex"`
 }
 
-var _ component.Config = (*Config)(nil)
+var (
+	_ component.Config    = (*Config)(nil)
+	_ confmap.Unmarshaler = (*Config)(nil)
+)
+
+// defaultResourceAttributes name each entry's origin the way the semantic conventions do.
+func defaultResourceAttributes() map[string]string {
+	return map[string]string{"host.name": "_HOSTNAME", "host.id": "_MACHINE_ID"}
+}
+
+// Unmarshal replaces the default resource_attributes instead of merging into them, so
+// that `resource_attributes: {}` turns them off and a map of its own drops the defaults.
+func (cfg *Config) Unmarshal(conf *confmap.Conf) error {
+	if conf.IsSet("resource_attributes") {
+		cfg.ResourceAttributes = nil
+	}
+	// YAML reads `priority: 4` as a number; the key takes names and numbers alike.
+	switch p := conf.Get("priority").(type) {
+	case int, int64, uint64:
+		if err := conf.Merge(confmap.NewFromStringMap(map[string]any{"priority": fmt.Sprint(p)})); err != nil {
+			return err
+		}
+	}
+	return conf.Unmarshal(cfg)
+}
 
 // metricNameRE is the OpenTelemetry instrument name syntax.
 var metricNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.\-/]{0,254}$`)
@@ -139,6 +178,16 @@ func (cfg *Config) Validate() error {
 			if err := checkFieldName(field); err != nil {
 				add(key+"."+field, "%v", err)
 			}
+		}
+	}
+	validateFilter(cfg, add)
+	for _, name := range sortedKeys(cfg.ResourceAttributes) {
+		key := "resource_attributes." + name
+		if name == "" {
+			add(key, "attribute name must not be empty")
+		}
+		if err := checkFieldName(cfg.ResourceAttributes[name]); err != nil {
+			add(key, "%v", err)
 		}
 	}
 	if len(cfg.Metrics) == 0 && !cfg.EntriesMetric {

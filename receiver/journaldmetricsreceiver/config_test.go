@@ -25,6 +25,7 @@ func contractDefaults() *Config {
 		MaxSeriesPerMetric: 2000,
 		SeriesIdleTimeout:  time.Hour,
 		EntriesMetric:      true,
+		ResourceAttributes: map[string]string{"host.name": "_HOSTNAME", "host.id": "_MACHINE_ID"},
 	}
 }
 
@@ -82,6 +83,7 @@ func TestLoadConfig(t *testing.T) {
 				c.Files = []string{"/var/log/journal/remote/remote-a.journal", "/var/log/journal/remote/remote-b.journal"}
 				c.StartAt = startAtBeginning
 				c.EntriesMetric = false
+				c.ResourceAttributes = map[string]string{"host.name": "_HOSTNAME"}
 				c.Metrics = []MetricConfig{{
 					Name: "sshd.auth.failures", Type: typeCounter,
 					Match: MatchConfig{
@@ -94,6 +96,19 @@ func TestLoadConfig(t *testing.T) {
 			}(),
 		},
 	}
+	filters := contractDefaults()
+	filters.Units, filters.Identifiers = []string{"legacyapp.service"}, []string{"legacyapp"}
+	filters.Priority, filters.Boot = "warning", "current"
+	tests = append(tests, struct {
+		id   component.ID
+		want *Config
+	}{id: component.NewIDWithName(metadata.Type, "filters"), want: filters})
+	noResource := contractDefaults()
+	noResource.ResourceAttributes = map[string]string{}
+	tests = append(tests, struct {
+		id   component.ID
+		want *Config
+	}{id: component.NewIDWithName(metadata.Type, "one_resource"), want: noResource})
 	for _, tt := range tests {
 		t.Run(tt.id.String(), func(t *testing.T) {
 			sub, err := cm.Sub(tt.id.String())
@@ -182,6 +197,15 @@ func TestValidate(t *testing.T) {
 			want: []string{
 				"matches[1]: must hold at least one field",
 				`matches[2].unit: journal field name "unit" may hold only A-Z, 0-9 and _`,
+			},
+		},
+		{name: "no resource attributes", modify: func(c *Config) { c.ResourceAttributes = map[string]string{} }},
+		{
+			name:   "resource_attributes",
+			modify: func(c *Config) { c.ResourceAttributes = map[string]string{"host.name": "hostname", "": "_HOSTNAME"} },
+			want: []string{
+				"resource_attributes.: attribute name must not be empty",
+				`resource_attributes.host.name: journal field name "hostname" may hold only A-Z, 0-9 and _`,
 			},
 		},
 		{

@@ -24,27 +24,48 @@ func (e *engine) Collect(now time.Time) pmetric.Metrics {
 	defer e.mu.Unlock()
 
 	md := pmetric.NewMetrics()
-	rm := md.ResourceMetrics().AppendEmpty()
-	sm := rm.ScopeMetrics().AppendEmpty()
-	sm.Scope().SetName(metadata.ScopeName)
 	ts := pcommon.NewTimestampFromTime(now)
-
-	if e.entries != nil {
-		e.lastEntries.s = nil // the sweep may drop it
-		e.entries.sweep(now, e.idleTimeout)
-		e.entries.emit(sm.Metrics(), entriesMetricName, entriesMetricDescription, entriesMetricUnit, ts)
+	kept := e.originList[:0]
+	for _, o := range e.originList {
+		if o.entries != nil {
+			o.lastEntries.s = nil // the sweep may drop it
+			o.entries.sweep(now, e.idleTimeout)
+		}
+		for _, st := range o.stores {
+			st.sweep(now, e.idleTimeout)
+		}
+		if o.empty() {
+			delete(e.origins, o.key)
+			continue
+		}
+		kept = append(kept, o)
+		e.emitOrigin(md.ResourceMetrics(), o, ts)
 	}
-	for _, r := range e.rules {
-		r.store.sweep(now, e.idleTimeout)
-		r.store.emit(sm.Metrics(), r.name, r.description, r.unit, ts)
-	}
+	clear(e.originList[len(kept):])
+	e.originList = kept
+	e.cur, e.originGen = nil, 0
 	e.lastCollect = now
 	e.flushTelemetry()
-
-	if sm.Metrics().Len() == 0 {
-		return pmetric.NewMetrics()
-	}
 	return md
+}
+
+// emitOrigin appends one ResourceMetrics with the origin's resource attributes and series.
+func (e *engine) emitOrigin(rms pmetric.ResourceMetricsSlice, o *origin, ts pcommon.Timestamp) {
+	rm := rms.AppendEmpty()
+	attrs := rm.Resource().Attributes()
+	for i, name := range e.resNames {
+		if o.has[i] {
+			attrs.PutStr(name, o.attrs[i])
+		}
+	}
+	sm := rm.ScopeMetrics().AppendEmpty()
+	sm.Scope().SetName(metadata.ScopeName)
+	if o.entries != nil {
+		o.entries.emit(sm.Metrics(), entriesMetricName, entriesMetricDescription, entriesMetricUnit, ts)
+	}
+	for i, r := range e.rules {
+		o.stores[i].emit(sm.Metrics(), r.name, r.description, r.unit, ts)
+	}
 }
 
 // flushTelemetry records the counts gathered since the previous Collect.

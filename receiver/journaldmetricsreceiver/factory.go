@@ -28,6 +28,7 @@ func createDefaultConfig() component.Config {
 		MaxSeriesPerMetric: 2000,
 		SeriesIdleTimeout:  time.Hour,
 		EntriesMetric:      true,
+		ResourceAttributes: defaultResourceAttributes(),
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"slices"
 	"time"
 )
 
@@ -48,9 +47,9 @@ type readerOptions struct {
 	directory string
 	files     []string
 	startAt   string
-	matches   []map[string]string
-	fields    []string // journal fields the engine reads
-	cursor    string   // resume right after this entry when set
+	filter    journalFilter // index-backed prefilter: matches and the shortcuts
+	fields    []string      // journal fields the engine reads
+	cursor    string        // resume right after this entry when set
 	// resumed reports how resuming from cursor went (once per open with a cursor).
 	resumed func(outcome string)
 }
@@ -101,18 +100,3 @@ func checkSources(dir string, files []string) error {
 var cursorPattern = regexp.MustCompile(`^s=[0-9a-f]{32};i=[0-9a-f]{1,16};b=[0-9a-f]{32};m=[0-9a-f]{1,16};t=[0-9a-f]{1,16};x=[0-9a-f]{1,16}$`)
 
 func validCursor(c string) bool { return len(c) < 256 && cursorPattern.MatchString(c) }
-
-// matchGroups renders matches as FIELD=value terms per AND-group, in a
-// stable order.
-func matchGroups(matches []map[string]string) [][]string {
-	groups := make([][]string, 0, len(matches))
-	for _, m := range matches {
-		terms := make([]string, 0, len(m))
-		for k, v := range m {
-			terms = append(terms, k+"="+v)
-		}
-		slices.Sort(terms)
-		groups = append(groups, terms)
-	}
-	return groups
-}

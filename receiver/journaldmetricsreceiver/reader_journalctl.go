@@ -16,6 +16,9 @@ import (
 // journalctlBinary is looked up in PATH.
 const journalctlBinary = "journalctl"
 
+// machineIDFile holds the local machine's id, the _MACHINE_ID of its entries.
+const machineIDFile = "/etc/machine-id"
+
 // journalctlReader runs `journalctl -o export --follow` and parses its
 // output, which keeps libsystemd (and its known crashes while files rotate
 // on systemd < 255) out of the collector process and needs no cgo.
@@ -33,6 +36,15 @@ func openJournalctl(ctx context.Context, o readerOptions) (journalReader, error)
 	path, err := exec.LookPath(journalctlBinary)
 	if err != nil {
 		return nil, fmt.Errorf("reader journalctl: %w", err)
+	}
+	if len(o.files) == 0 && o.directory == "" {
+		// The local journal with --merge (see sourceArgs): keep it to this
+		// machine's entries, as sdjournal's SD_JOURNAL_LOCAL_ONLY does.
+		id, err := os.ReadFile(machineIDFile)
+		if err != nil {
+			return nil, fmt.Errorf("reader journalctl: read the machine id: %w", err)
+		}
+		o.filter = o.filter.and(journalFilter{{"_MACHINE_ID": {strings.TrimSpace(string(id))}}})
 	}
 	silent := false
 	if o.cursor == "" && o.startAt != startAtBeginning {
@@ -84,7 +96,7 @@ func openJournalctl(ctx context.Context, o readerOptions) (journalReader, error)
 func lastCursor(ctx context.Context, path string, o readerOptions) (string, error) {
 	args := []string{"--output=export", "--no-pager", "--quiet", "--lines=1", "--output-fields=PRIORITY"}
 	args = append(args, sourceArgs(o)...)
-	args = append(args, matchArgs(o.matches)...)
+	args = append(args, matchArgs(o.filter)...)
 	var stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Stderr = &stderr
@@ -113,12 +125,19 @@ func sourceArgs(o readerOptions) []string {
 	case o.directory != "":
 		args = append(args, "--directory="+o.directory)
 	}
-	return args
+	// --follow alone implies --boot, which limits reading to the last boot in
+	// the journal: a saved cursor of an earlier boot, or every host but one in
+	// a directory where journal-remote collects many, would be skipped.
+	// --merge lifts that; with --directory and --file it does nothing else,
+	// and for the local journal openJournalctl keeps this machine's entries.
+	return append(args, "--merge")
 }
 
-func matchArgs(matches []map[string]string) []string {
+// matchArgs renders the filter as journalctl match arguments: the terms of a
+// group, groups separated by "+".
+func matchArgs(f journalFilter) []string {
 	var args []string
-	for i, group := range matchGroups(matches) {
+	for i, group := range f.terms() {
 		if i > 0 {
 			args = append(args, "+")
 		}
@@ -148,7 +167,7 @@ func journalctlArgs(o readerOptions) []string {
 	default:
 		args = append(args, "--lines=0")
 	}
-	return append(args, matchArgs(o.matches)...)
+	return append(args, matchArgs(o.filter)...)
 }
 
 func (r *journalctlReader) next(ctx context.Context) (bool, error) {

@@ -19,11 +19,13 @@ const (
 	fieldAbsent
 )
 
-// sdReader reads the journal in process through libsystemd. Fields are read
-// lazily with sd_journal_get_data, only when the engine asks for them, so
-// entries the rules reject after one field cost one lookup.
+// sdReader reads the journal in process through libsystemd. With fr, moving
+// to an entry and reading its wanted fields is one cgo call and one pass over
+// the entry. Without it (libsystemd or go-systemd not as expected) fields are
+// read lazily with sd_journal_get_data, only when the engine asks for them.
 type sdReader struct {
 	j      *sdjournal.Journal
+	fr     *fieldReader
 	fields []string
 	state  []uint8
 	vals   [][]byte
@@ -55,7 +57,7 @@ func openSdjournal(o readerOptions) (journalReader, error) {
 		state:  make([]uint8, len(o.fields)),
 		vals:   make([][]byte, len(o.fields)),
 	}
-	if err := r.addMatches(o.matches); err != nil {
+	if err := r.addMatches(o.filter); err != nil {
 		_ = j.Close()
 		return nil, err
 	}
@@ -63,21 +65,23 @@ func openSdjournal(o readerOptions) (journalReader, error) {
 		_ = j.Close()
 		return nil, err
 	}
+	r.fr = newFieldReader(j, o.fields)
 	return r, nil
 }
 
 // addMatches pushes the journal-level prefilter into libsystemd: terms of a
-// group are ANDed (different fields) and groups are ORed.
-func (r *sdReader) addMatches(matches []map[string]string) error {
-	for i, group := range matchGroups(matches) {
+// group are ANDed (different fields; one field's terms are ORed) and groups
+// are ORed.
+func (r *sdReader) addMatches(f journalFilter) error {
+	for i, group := range f.terms() {
 		if i > 0 {
 			if err := r.j.AddDisjunction(); err != nil {
-				return fmt.Errorf("add journal match (matches): %w", err)
+				return fmt.Errorf("add journal match: %w", err)
 			}
 		}
 		for _, term := range group {
 			if err := r.j.AddMatch(term); err != nil {
-				return fmt.Errorf("add journal match %q (matches): %w", term, err)
+				return fmt.Errorf("add journal match %q: %w", term, err)
 			}
 		}
 	}
@@ -140,16 +144,24 @@ func (r *sdReader) seekCursor(cursor string) (string, error) {
 func (r *sdReader) next(ctx context.Context) (bool, error) {
 	clear(r.state)
 	r.haveTime = false
-	if r.pending {
+	if r.fr != nil {
+		ok, err := r.fr.next(!r.pending)
 		r.pending = false
-		return true, nil
-	}
-	n, err := r.j.Next()
-	if err != nil {
-		return false, fmt.Errorf("read journal: %w", err)
-	}
-	if n > 0 {
-		return true, nil
+		if err != nil || ok {
+			return ok, err
+		}
+	} else {
+		if r.pending {
+			r.pending = false
+			return true, nil
+		}
+		n, err := r.j.Next()
+		if err != nil {
+			return false, fmt.Errorf("read journal: %w", err)
+		}
+		if n > 0 {
+			return true, nil
+		}
 	}
 	if ctx.Err() != nil {
 		return false, nil
@@ -167,6 +179,9 @@ func (r *sdReader) Field(name string) ([]byte, bool) {
 	for i, f := range r.fields {
 		if f != name {
 			continue
+		}
+		if r.fr != nil {
+			return r.fr.field(i)
 		}
 		switch r.state[i] {
 		case fieldPresent:

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,7 +131,7 @@ func TestReaderMatches(t *testing.T) {
 	}
 	for _, kind := range readerKinds {
 		t.Run(kind, func(t *testing.T) {
-			r, _ := openTest(t, kind, readerOptions{files: []string{file}, startAt: startAtBeginning, matches: matches})
+			r, _ := openTest(t, kind, readerOptions{files: []string{file}, startAt: startAtBeginning, filter: matchesFilter(matches)})
 			assert.Equal(t, want, readSeqs(t, r, 41, time.Second))
 		})
 	}
@@ -269,10 +270,31 @@ func TestReaderEndSeesNextEntry(t *testing.T) {
 			runID := journaltest.RunID(t)
 			journaltest.Send(t, "before", journal.PriInfo, map[string]string{journaltest.RunField: runID, "SEQ": "0"})
 			journaltest.WaitVisible(t, 10*time.Second, 1, journaltest.RunField+"="+runID)
-			r, res := openTest(t, kind, readerOptions{startAt: startAtEnd, matches: []map[string]string{{journaltest.RunField: runID}}})
+			r, res := openTest(t, kind, readerOptions{startAt: startAtEnd, filter: matchesFilter([]map[string]string{{journaltest.RunField: runID}})})
 			journaltest.Send(t, "after", journal.PriInfo, map[string]string{journaltest.RunField: runID, "SEQ": "1"})
 			assert.Equal(t, []int{1}, readSeqs(t, r, 2, 2*time.Second))
 			assert.Empty(t, *res, "starting at the end is no resume")
 		})
 	}
+}
+
+// TestJournalctlLocalArgs: the local journal is read with --merge (no implied
+// --boot) and restricted to this machine's entries, as sdjournal reads it.
+func TestJournalctlLocalArgs(t *testing.T) {
+	args := journalctlArgs(readerOptions{startAt: startAtBeginning, filter: journalFilter{{"_SYSTEMD_UNIT": {"a.service"}}}})
+	assert.Contains(t, args, "--merge")
+	assert.Contains(t, journalctlArgs(readerOptions{directory: "/d"}), "--merge")
+
+	id, err := os.ReadFile(machineIDFile)
+	require.NoError(t, err)
+	runID := journaltest.RunID(t)
+	journaltest.RequireLive(t)
+	journaltest.Send(t, "local", journal.PriInfo, map[string]string{journaltest.RunField: runID, "SEQ": "7"})
+	journaltest.WaitVisible(t, 10*time.Second, 1, journaltest.RunField+"="+runID)
+	r, _ := openTest(t, readerJournalctl, readerOptions{startAt: startAtBeginning, filter: matchesFilter([]map[string]string{{journaltest.RunField: runID}}),
+		fields: []string{"SEQ", "_MACHINE_ID"}})
+	assert.Equal(t, []int{7}, readSeqs(t, r, 1, 5*time.Second))
+	mid, ok := r.Field("_MACHINE_ID")
+	require.True(t, ok)
+	assert.Equal(t, strings.TrimSpace(string(id)), string(mid))
 }

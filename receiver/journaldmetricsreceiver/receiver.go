@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/receiver/receiverhelper"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
@@ -28,9 +30,11 @@ const (
 )
 
 type journaldReceiver struct {
-	set  receiver.Settings
-	cfg  *Config
-	next consumer.Metrics
+	set     receiver.Settings
+	cfg     *Config
+	next    consumer.Metrics
+	obsrecv *receiverhelper.ObsReport
+	host    component.Host // for status reports from the read loop
 
 	// newTicker makes the collection ticker; tests replace it.
 	newTicker func(d time.Duration) (<-chan time.Time, func())
@@ -46,6 +50,7 @@ type journaldReceiver struct {
 	tb        *metadata.TelemetryBuilder
 	eng       *engine
 	store     *cursorStore
+	filter    journalFilter
 
 	mu           sync.Mutex // guards what the read loop hands to the emitter
 	cursor       string
@@ -54,10 +59,18 @@ type journaldReceiver struct {
 }
 
 func newReceiver(set receiver.Settings, cfg *Config, next consumer.Metrics) (*journaldReceiver, error) {
+	obsrecv, err := receiverhelper.NewObsReport(receiverhelper.ObsReportSettings{
+		ReceiverID:             set.ID,
+		ReceiverCreateSettings: set,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create receiver telemetry: %w", err)
+	}
 	return &journaldReceiver{
-		set:  set,
-		cfg:  cfg,
-		next: next,
+		set:     set,
+		cfg:     cfg,
+		next:    next,
+		obsrecv: obsrecv,
 		newTicker: func(d time.Duration) (<-chan time.Time, func()) {
 			t := time.NewTicker(d)
 			return t.C, t.Stop
@@ -81,6 +94,12 @@ func (rc *journaldReceiver) Start(ctx context.Context, host component.Host) erro
 		tb.Shutdown()
 		return err
 	}
+	filter, err := buildFilter(rc.cfg)
+	if err != nil {
+		tb.Shutdown()
+		return err
+	}
+	rc.filter = filter
 	store, err := openCursorStore(ctx, host, rc.cfg.StorageID, rc.set.ID)
 	if err != nil {
 		tb.Shutdown()
@@ -107,6 +126,7 @@ func (rc *journaldReceiver) Start(ctx context.Context, host component.Host) erro
 	}
 	rc.started = true
 	rc.cancel = cancel
+	rc.host = host
 	rc.wg.Add(2)
 	go func() {
 		defer rc.wg.Done()
@@ -127,7 +147,7 @@ func (rc *journaldReceiver) readerOptions(cursor string) readerOptions {
 		directory: rc.cfg.Directory,
 		files:     rc.cfg.Files,
 		startAt:   rc.cfg.StartAt,
-		matches:   rc.cfg.Matches,
+		filter:    rc.filter,
 		fields:    rc.eng.Fields(),
 		cursor:    cursor,
 		resumed:   rc.resumed,
@@ -180,10 +200,12 @@ func (rc *journaldReceiver) readLoop(ctx context.Context, r journalReader) {
 			}
 			rc.fault(faultRead)
 			rc.set.Logger.Warn("Journal reader failed; reopening after the last entry read", zap.Error(err))
+			rc.reportStatus(componentstatus.NewRecoverableErrorEvent(fmt.Errorf("read the journal: %w", err)))
 			_ = r.close()
 			if r = rc.reopen(ctx); r == nil {
 				return
 			}
+			rc.reportStatus(componentstatus.NewEvent(componentstatus.StatusOK))
 			continue
 		}
 		if !ok {
@@ -225,8 +247,15 @@ func (rc *journaldReceiver) reopen(ctx context.Context) journalReader {
 			return r
 		}
 		rc.fault(faultOpen)
+		rc.reportStatus(componentstatus.NewRecoverableErrorEvent(fmt.Errorf("reopen the journal: %w", err)))
 		backoff = min(2*backoff, maxReopenBackoff)
 	}
+}
+
+// reportStatus tells the host how reading goes: a recoverable error while the
+// journal cannot be read or is being reopened, OK once reading again.
+func (rc *journaldReceiver) reportStatus(ev *componentstatus.Event) {
+	componentstatus.ReportStatus(rc.host, ev)
 }
 
 // emitLoop emits the metrics and saves the cursor every collection_interval.
@@ -248,8 +277,11 @@ func (rc *journaldReceiver) emitLoop(ctx context.Context) {
 func (rc *journaldReceiver) emit(ctx context.Context) {
 	now := time.Now()
 	md := rc.eng.Collect(now)
-	if md.MetricCount() > 0 {
-		if err := rc.next.ConsumeMetrics(ctx, md); err != nil {
+	if points := md.DataPointCount(); points > 0 {
+		opCtx := rc.obsrecv.StartMetricsOp(ctx)
+		err := rc.next.ConsumeMetrics(opCtx, md)
+		rc.obsrecv.EndMetricsOp(opCtx, metadata.Type.String(), points, err)
+		if err != nil {
 			rc.set.Logger.Warn("Next consumer refused the journal metrics", zap.Error(err))
 		}
 	}

@@ -321,10 +321,13 @@ func TestEngineFields(t *testing.T) {
 	cfg := validConfig()
 	cfg.Metrics[0].Attributes["host"] = "_HOSTNAME"
 	e := mustEngine(t, cfg)
-	assert.Equal(t, []string{"MESSAGE", "PRIORITY", "QUEUE_DEPTH", "SYSLOG_IDENTIFIER", "_HOSTNAME", "_SYSTEMD_UNIT"}, e.Fields())
+	assert.Equal(t, []string{"MESSAGE", "PRIORITY", "QUEUE_DEPTH", "SYSLOG_IDENTIFIER", "_HOSTNAME", "_MACHINE_ID", "_SYSTEMD_UNIT"}, e.Fields())
 
 	cfg.EntriesMetric = false
 	cfg.Metrics = cfg.Metrics[2:]
+	assert.Equal(t, []string{"QUEUE_DEPTH", "_HOSTNAME", "_MACHINE_ID"}, mustEngine(t, cfg).Fields())
+
+	cfg.ResourceAttributes = map[string]string{}
 	assert.Equal(t, []string{"QUEUE_DEPTH"}, mustEngine(t, cfg).Fields())
 }
 

@@ -79,6 +79,9 @@ func (st *seriesStore) newSeries(attrs []string, start time.Time) *series {
 	return s
 }
 
+// empty reports whether the store holds no series.
+func (st *seriesStore) empty() bool { return len(st.list) == 0 && st.overflow == nil }
+
 // record adds one observation of v to s.
 func (st *seriesStore) record(s *series, v float64) {
 	s.touched = true

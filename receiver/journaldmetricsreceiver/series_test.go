@@ -61,7 +61,7 @@ func TestSeriesIdleExpiry(t *testing.T) {
 	// With nothing observed, everything eventually expires and Collect reports nothing.
 	md = e.Collect(t0.Add(time.Hour))
 	assert.Equal(t, 0, md.MetricCount())
-	assert.Empty(t, e.rules[0].store.byKey)
+	assert.Empty(t, e.origins, "an origin without series is dropped with them")
 }
 
 func TestSeriesNeverExpireWithZeroTimeout(t *testing.T) {
