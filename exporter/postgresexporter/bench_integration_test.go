@@ -90,7 +90,7 @@ func BenchmarkIntegrationMetrics(b *testing.B) {
 
 func benchIntegration(b *testing.B, unit, table string, push func(*pgExporter) (int, func(context.Context) error)) {
 	dsn := cluster.NewDatabase(b)
-	e, err := newExporter(exportertest.NewNopSettings(metadata.Type), itConfig(dsn), unit)
+	e, err := newExporter(exportertest.NewNopSettings(metadata.Type), itConfig(dsn))
 	require.NoError(b, err)
 	require.NoError(b, e.start(b.Context(), componenttest.NewNopHost()))
 	b.Cleanup(func() { require.NoError(b, e.shutdown(context.Background())) })

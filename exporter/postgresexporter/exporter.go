@@ -35,12 +35,12 @@ const (
 
 var errNotStarted = errors.New("postgres exporter is not started")
 
-// pgExporter writes one signal's requests to PostgreSQL. exporterhelper wraps it with the queue,
-// batching, retries and timeout; every push is one transaction.
+// pgExporter writes the requests of every pipeline naming one config to PostgreSQL (see
+// shared.go). exporterhelper wraps it, per pipeline, with the queue, batching, retries and
+// timeout; every push is one transaction.
 type pgExporter struct {
 	cfg       *Config
 	logger    *zap.Logger
-	signal    string
 	telemetry *metadata.TelemetryBuilder
 	now       func() time.Time
 
@@ -61,7 +61,7 @@ type pgExporter struct {
 	shutdownOnce sync.Once
 }
 
-func newExporter(set exporter.Settings, cfg *Config, signal string) (*pgExporter, error) {
+func newExporter(set exporter.Settings, cfg *Config) (*pgExporter, error) {
 	migrations, err := loadMigrations(migrationFS)
 	if err != nil {
 		return nil, err
@@ -73,7 +73,6 @@ func newExporter(set exporter.Settings, cfg *Config, signal string) (*pgExporter
 	return &pgExporter{
 		cfg:        cfg,
 		logger:     set.Logger,
-		signal:     signal,
 		telemetry:  tb,
 		now:        time.Now,
 		migrations: migrations,
@@ -217,15 +216,15 @@ func (e *pgExporter) shutdown(ctx context.Context) error {
 }
 
 func (e *pgExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) error {
-	return e.write(ctx, metricsToRows(md))
+	return e.write(ctx, metricsToRows(md), "metrics")
 }
 
 func (e *pgExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
-	return e.write(ctx, tracesToRows(td))
+	return e.write(ctx, tracesToRows(td), "traces")
 }
 
 func (e *pgExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	return e.write(ctx, logsToRows(ld))
+	return e.write(ctx, logsToRows(ld), "logs")
 }
 
 // write stores one request's rows in one transaction: the dimension rows not known yet through
@@ -233,7 +232,7 @@ func (e *pgExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 // series), then every fact table with COPY, and a commit token. Nothing of a failed request is
 // committed, so exporterhelper may retry it without duplicating rows; a commit left in doubt is
 // resolved through its token before the retry writes anything (see indoubt.go).
-func (e *pgExporter) write(ctx context.Context, rs *rowSet) error {
+func (e *pgExporter) write(ctx context.Context, rs *rowSet, signal string) error {
 	if e.pool == nil {
 		return errNotStarted
 	}
@@ -279,7 +278,7 @@ func (e *pgExporter) write(ctx context.Context, rs *rowSet) error {
 		err = classify(err)
 		if consumererror.IsPermanent(err) {
 			e.telemetry.ExporterPostgresPermanentErrors.Add(context.WithoutCancel(ctx), 1,
-				metric.WithAttributes(attribute.String("signal", e.signal)))
+				metric.WithAttributes(attribute.String("signal", signal)))
 		}
 		return err
 	}
