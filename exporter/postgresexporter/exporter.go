@@ -85,12 +85,9 @@ func newExporter(set exporter.Settings, cfg *Config) (*pgExporter, error) {
 // start creates the pool without connecting, and prepares the schema in the background: an
 // unreachable database is reported (log and component status) and retried, never a start failure.
 func (e *pgExporter) start(_ context.Context, host component.Host) error {
-	pcfg, err := pgxpool.ParseConfig(string(e.cfg.DSN))
+	pcfg, err := poolConfig(string(e.cfg.DSN))
 	if err != nil {
-		return dsnError(err)
-	}
-	if _, ok := pcfg.ConnConfig.RuntimeParams["application_name"]; !ok {
-		pcfg.ConnConfig.RuntimeParams["application_name"] = applicationName
+		return err
 	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), pcfg)
 	if err != nil {
@@ -293,7 +290,7 @@ func (e *pgExporter) write(ctx context.Context, rs *rowSet, signal string) error
 }
 
 func (e *pgExporter) writeTx(ctx context.Context, tx pgx.Tx, tok commitToken, dims, facts []copyTable, written *[]int64) error {
-	if _, err := tx.Exec(ctx, "INSERT INTO "+pgx.Identifier{e.cfg.Schema, "export_commits"}.Sanitize()+" (token) VALUES ($1)", tok); err != nil {
+	if _, err := tx.Exec(ctx, "INSERT INTO "+pgx.Identifier{e.cfg.Schema, "export_commits"}.Sanitize()+" (token) VALUES ($1)", tok.param()); err != nil {
 		return fmt.Errorf("insert commit token: %w", err)
 	}
 	for _, t := range dims {
@@ -316,7 +313,7 @@ func (e *pgExporter) writeTx(ctx context.Context, tx pgx.Tx, tok commitToken, di
 func (e *pgExporter) tokenCommitted(ctx context.Context, tok commitToken) (bool, error) {
 	var found bool
 	err := e.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+pgx.Identifier{e.cfg.Schema, "export_commits"}.Sanitize()+
-		" WHERE token = $1)", tok).Scan(&found)
+		" WHERE token = $1)", tok.param()).Scan(&found)
 	return found, err
 }
 
