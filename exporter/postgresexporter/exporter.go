@@ -165,6 +165,9 @@ func (e *pgExporter) ensureReady(ctx context.Context) error {
 		if err := migrate(ctx, e.pool, e.cfg.Schema, e.migrations); err != nil {
 			return fmt.Errorf("migrate schema %q: %w", e.cfg.Schema, err)
 		}
+		if err := applyAttributeIndex(ctx, e.pool, e.cfg.Schema, e.cfg.AttributeIndex, e.migrations); err != nil {
+			return fmt.Errorf("schema %q: %w", e.cfg.Schema, err)
+		}
 	} else if err := checkMigrated(ctx, e.pool, e.cfg.Schema, e.migrations); err != nil {
 		return fmt.Errorf("check schema %q: %w", e.cfg.Schema, err)
 	}

@@ -104,8 +104,11 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, migrations 
 			if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", qs); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return err
+			// The attribute indexes follow attribute_index instead (attributeindex.go).
+			if m.name != attributeIndexMigration {
+				if _, err := tx.Exec(ctx, m.sql); err != nil {
+					return err
+				}
 			}
 			_, err := tx.Exec(ctx, "INSERT INTO "+qm+" (version, name) VALUES ($1, $2)", int32(m.version), m.name)
 			return err
