@@ -68,6 +68,7 @@ func (c *Cluster) StartPgbouncer() (*Pgbouncer, error) {
 		"auth_type = trust",
 		"auth_file = " + filepath.Join(dir, "userlist.txt"),
 		"pool_mode = transaction",
+		"admin_users = " + Superuser, // SHOW CLIENTS, SHOW POOLS on the pgbouncer console
 		"default_pool_size = 2",
 		"max_client_conn = 200",
 		// Surface a database outage within seconds rather than pgbouncer's minutes.
