@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +31,10 @@ extensions:
   health_check:
     endpoint: %[1]s
 receivers:
+  otlp:
+    protocols:
+      grpc:
+        endpoint: %[4]s
   githubworkflow:
     endpoint: %[2]s
     token: ${env:GITHUB_TOKEN}
@@ -83,7 +89,13 @@ service:
     metrics:
       receivers: [githubworkflow, journaldmetrics]
       exporters: [postgres]
+    logs:
+      receivers: [otlp]
+      exporters: [postgres]
 `
+
+// dashboardLogs is the number of log records the Hosts dashboard's Logs panel reads.
+const dashboardLogs = 50
 
 // journalEntries is the size of the synthetic journal the Hosts dashboard reads.
 const journalEntries = 2000
@@ -171,9 +183,14 @@ func populateDashboardDB(t *testing.T) (dsn string, from, to time.Time) {
 
 	files := journaltest.WriteFile(t, filepath.Join(t.TempDir(), "hosts.journal"), journalEntries, journaltest.Synthetic(0))
 	health := e2etest.FreeAddr(t)
-	config := fmt.Sprintf(dashboardsConfig, health, apiURL, strings.Join(files, ", "))
+	otlp := e2etest.FreeAddr(t)
+	config := fmt.Sprintf(dashboardsConfig, health, apiURL, strings.Join(files, ", "), otlp)
 	col := e2etest.Start(t, config, "POSTGRES_DSN="+dsn, "GITHUB_TOKEN=ghp_e2e")
 	col.WaitHTTP("http://"+health+"/", 30*time.Second)
+	// Log records for the Hosts dashboard's Logs panel (v_logs).
+	out, err := exec.CommandContext(t.Context(), e2etest.Telemetrygen(t), "logs", "--logs", strconv.Itoa(dashboardLogs),
+		"--otlp-endpoint", otlp, "--otlp-insecure", "--workers", "1").CombinedOutput()
+	require.NoError(t, err, string(out))
 
 	conn, err := pgx.Connect(t.Context(), dsn)
 	require.NoError(t, err)
@@ -190,6 +207,7 @@ func populateDashboardDB(t *testing.T) (dsn string, from, to time.Time) {
 		"SELECT count(*) FROM otel.cicd_jobs":       int64(ci.jobs),
 		"SELECT count(*) FROM otel.cicd_steps":      int64(ci.steps),
 		"SELECT count(*) FROM otel.cicd_flaky_jobs": int64(ci.flaky),
+		"SELECT count(*) FROM otel.v_logs":          dashboardLogs,
 		// Every entry counted: the latest cumulative value of each series adds up to the journal.
 		`SELECT coalesce(sum(v), 0)::bigint FROM (SELECT DISTINCT ON (series_id) value AS v FROM otel.v_metrics
 		  WHERE metric_name = 'journald.entries' ORDER BY series_id, time DESC) s`: journalEntries,

@@ -74,23 +74,31 @@ func integrationMetrics() pmetric.Metrics {
 	return md
 }
 
+// BenchmarkIntegrationTraces measures spans with and without the attribute index: the figures
+// behind attribute_index's default.
 func BenchmarkIntegrationTraces(b *testing.B) {
-	benchIntegration(b, "spans", tableSpans, func(e *pgExporter) (int, func(context.Context) error) {
-		td := integrationTraces()
-		return td.SpanCount(), func(ctx context.Context) error { return e.pushTraces(ctx, td) }
-	})
+	for _, index := range []bool{true, false} {
+		b.Run("attribute_index="+strconv.FormatBool(index), func(b *testing.B) {
+			cfg := itConfig(cluster.NewDatabase(b))
+			cfg.AttributeIndex = index
+			benchIntegration(b, cfg, "spans", tableSpans, func(e *pgExporter) (int, func(context.Context) error) {
+				td := integrationTraces()
+				return td.SpanCount(), func(ctx context.Context) error { return e.pushTraces(ctx, td) }
+			})
+		})
+	}
 }
 
 func BenchmarkIntegrationMetrics(b *testing.B) {
-	benchIntegration(b, "points", tablePoints, func(e *pgExporter) (int, func(context.Context) error) {
+	benchIntegration(b, itConfig(cluster.NewDatabase(b)), "points", tablePoints, func(e *pgExporter) (int, func(context.Context) error) {
 		md := integrationMetrics()
 		return md.DataPointCount(), func(ctx context.Context) error { return e.pushMetrics(ctx, md) }
 	})
 }
 
-func benchIntegration(b *testing.B, unit, table string, push func(*pgExporter) (int, func(context.Context) error)) {
-	dsn := cluster.NewDatabase(b)
-	e, err := newExporter(exportertest.NewNopSettings(metadata.Type), itConfig(dsn), unit)
+func benchIntegration(b *testing.B, cfg *Config, unit, table string, push func(*pgExporter) (int, func(context.Context) error)) {
+	dsn := string(cfg.DSN)
+	e, err := newExporter(exportertest.NewNopSettings(metadata.Type), cfg)
 	require.NoError(b, err)
 	require.NoError(b, e.start(b.Context(), componenttest.NewNopHost()))
 	b.Cleanup(func() { require.NoError(b, e.shutdown(context.Background())) })

@@ -193,7 +193,7 @@ func ciTraces(t testing.TB, base time.Time) ptrace.Traces {
 
 func TestCICDViews(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
-	e := startExporter(t, itConfig(dsn), "traces")
+	e := startExporter(t, itConfig(dsn))
 	base := itTime.Add(-3 * time.Hour)
 	require.NoError(t, e.pushTraces(t.Context(), ciTraces(t, base)))
 	conn := connect(t, dsn)
@@ -324,7 +324,7 @@ func TestCICDViews(t *testing.T) {
 // of span, and the joins probe indexes, with no sequential scan of spans.
 func TestCICDViewsUseIndexes(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
-	e := startExporter(t, itConfig(dsn), "traces")
+	e := startExporter(t, itConfig(dsn))
 	require.NoError(t, e.pushTraces(t.Context(), ciTraces(t, itTime.Add(-3*time.Hour))))
 	conn := connect(t, dsn)
 	fillCIHistory(t, conn)
@@ -399,7 +399,7 @@ func fillCIHistory(t testing.TB, conn *pgx.Conn) {
 func BenchmarkCICDViews(b *testing.B) {
 	dsn := cluster.NewDatabase(b)
 	cfg := itConfig(dsn)
-	e, err := newExporter(exportertest.NewNopSettings(metadata.Type), cfg, "traces")
+	e, err := newExporter(exportertest.NewNopSettings(metadata.Type), cfg)
 	require.NoError(b, err)
 	require.NoError(b, e.start(context.Background(), componenttest.NewNopHost()))
 	b.Cleanup(func() { assert.NoError(b, e.shutdown(context.Background())) })

@@ -24,6 +24,9 @@ type Config struct {
 	Schema string `mapstructure:"schema"`
 	// CreateSchema runs the embedded, versioned migrations at start (under an advisory lock).
 	CreateSchema bool `mapstructure:"create_schema"`
+	// AttributeIndex keeps GIN indexes on the attributes of spans and logs, so that attribute
+	// filters (attributes @> '{"k":"v"}') are index scans. Applied at start with create_schema.
+	AttributeIndex bool `mapstructure:"attribute_index"`
 	// Retention drops daily partitions whose whole day is older than this. 0 keeps everything.
 	Retention time.Duration `mapstructure:"retention"`
 	// Timeout bounds one write (one transaction).

@@ -22,6 +22,7 @@ func TestLoadConfig(t *testing.T) {
 	full.DSN = "postgres://otel:secret@db.example:5432/telemetry?sslmode=verify-full"
 	full.Schema = "observability"
 	full.CreateSchema = false
+	full.AttributeIndex = false
 	full.Retention = 720 * time.Hour
 	full.Timeout = 10 * time.Second
 	q := full.QueueConfig.Get()

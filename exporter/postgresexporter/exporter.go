@@ -35,12 +35,12 @@ const (
 
 var errNotStarted = errors.New("postgres exporter is not started")
 
-// pgExporter writes one signal's requests to PostgreSQL. exporterhelper wraps it with the queue,
-// batching, retries and timeout; every push is one transaction.
+// pgExporter writes the requests of every pipeline naming one config to PostgreSQL (see
+// shared.go). exporterhelper wraps it, per pipeline, with the queue, batching, retries and
+// timeout; every push is one transaction.
 type pgExporter struct {
 	cfg       *Config
 	logger    *zap.Logger
-	signal    string
 	telemetry *metadata.TelemetryBuilder
 	now       func() time.Time
 
@@ -61,7 +61,7 @@ type pgExporter struct {
 	shutdownOnce sync.Once
 }
 
-func newExporter(set exporter.Settings, cfg *Config, signal string) (*pgExporter, error) {
+func newExporter(set exporter.Settings, cfg *Config) (*pgExporter, error) {
 	migrations, err := loadMigrations(migrationFS)
 	if err != nil {
 		return nil, err
@@ -73,7 +73,6 @@ func newExporter(set exporter.Settings, cfg *Config, signal string) (*pgExporter
 	return &pgExporter{
 		cfg:        cfg,
 		logger:     set.Logger,
-		signal:     signal,
 		telemetry:  tb,
 		now:        time.Now,
 		migrations: migrations,
@@ -86,12 +85,9 @@ func newExporter(set exporter.Settings, cfg *Config, signal string) (*pgExporter
 // start creates the pool without connecting, and prepares the schema in the background: an
 // unreachable database is reported (log and component status) and retried, never a start failure.
 func (e *pgExporter) start(_ context.Context, host component.Host) error {
-	pcfg, err := pgxpool.ParseConfig(string(e.cfg.DSN))
+	pcfg, err := poolConfig(string(e.cfg.DSN))
 	if err != nil {
-		return dsnError(err)
-	}
-	if _, ok := pcfg.ConnConfig.RuntimeParams["application_name"]; !ok {
-		pcfg.ConnConfig.RuntimeParams["application_name"] = applicationName
+		return err
 	}
 	pool, err := pgxpool.NewWithConfig(context.Background(), pcfg)
 	if err != nil {
@@ -169,6 +165,9 @@ func (e *pgExporter) ensureReady(ctx context.Context) error {
 		if err := migrate(ctx, e.pool, e.cfg.Schema, e.migrations); err != nil {
 			return fmt.Errorf("migrate schema %q: %w", e.cfg.Schema, err)
 		}
+		if err := applyAttributeIndex(ctx, e.pool, e.cfg.Schema, e.cfg.AttributeIndex, e.migrations); err != nil {
+			return fmt.Errorf("schema %q: %w", e.cfg.Schema, err)
+		}
 	} else if err := checkMigrated(ctx, e.pool, e.cfg.Schema, e.migrations); err != nil {
 		return fmt.Errorf("check schema %q: %w", e.cfg.Schema, err)
 	}
@@ -217,15 +216,15 @@ func (e *pgExporter) shutdown(ctx context.Context) error {
 }
 
 func (e *pgExporter) pushMetrics(ctx context.Context, md pmetric.Metrics) error {
-	return e.write(ctx, metricsToRows(md))
+	return e.write(ctx, metricsToRows(md), "metrics")
 }
 
 func (e *pgExporter) pushTraces(ctx context.Context, td ptrace.Traces) error {
-	return e.write(ctx, tracesToRows(td))
+	return e.write(ctx, tracesToRows(td), "traces")
 }
 
 func (e *pgExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
-	return e.write(ctx, logsToRows(ld))
+	return e.write(ctx, logsToRows(ld), "logs")
 }
 
 // write stores one request's rows in one transaction: the dimension rows not known yet through
@@ -233,7 +232,7 @@ func (e *pgExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 // series), then every fact table with COPY, and a commit token. Nothing of a failed request is
 // committed, so exporterhelper may retry it without duplicating rows; a commit left in doubt is
 // resolved through its token before the retry writes anything (see indoubt.go).
-func (e *pgExporter) write(ctx context.Context, rs *rowSet) error {
+func (e *pgExporter) write(ctx context.Context, rs *rowSet, signal string) error {
 	if e.pool == nil {
 		return errNotStarted
 	}
@@ -279,7 +278,7 @@ func (e *pgExporter) write(ctx context.Context, rs *rowSet) error {
 		err = classify(err)
 		if consumererror.IsPermanent(err) {
 			e.telemetry.ExporterPostgresPermanentErrors.Add(context.WithoutCancel(ctx), 1,
-				metric.WithAttributes(attribute.String("signal", e.signal)))
+				metric.WithAttributes(attribute.String("signal", signal)))
 		}
 		return err
 	}
@@ -294,7 +293,7 @@ func (e *pgExporter) write(ctx context.Context, rs *rowSet) error {
 }
 
 func (e *pgExporter) writeTx(ctx context.Context, tx pgx.Tx, tok commitToken, dims, facts []copyTable, written *[]int64) error {
-	if _, err := tx.Exec(ctx, "INSERT INTO "+pgx.Identifier{e.cfg.Schema, "export_commits"}.Sanitize()+" (token) VALUES ($1)", tok); err != nil {
+	if _, err := tx.Exec(ctx, "INSERT INTO "+pgx.Identifier{e.cfg.Schema, "export_commits"}.Sanitize()+" (token) VALUES ($1)", tok.param()); err != nil {
 		return fmt.Errorf("insert commit token: %w", err)
 	}
 	for _, t := range dims {
@@ -317,7 +316,7 @@ func (e *pgExporter) writeTx(ctx context.Context, tx pgx.Tx, tok commitToken, di
 func (e *pgExporter) tokenCommitted(ctx context.Context, tok commitToken) (bool, error) {
 	var found bool
 	err := e.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+pgx.Identifier{e.cfg.Schema, "export_commits"}.Sanitize()+
-		" WHERE token = $1)", tok).Scan(&found)
+		" WHERE token = $1)", tok.param()).Scan(&found)
 	return found, err
 }
 

@@ -23,13 +23,16 @@ const (
 )
 
 // NewFactory returns the factory of the postgres exporter.
+// Every pipeline naming one config gets the same exporter (one pool, one migration, one retention
+// loop); the map lives in the factory, not in the package.
 func NewFactory() exporter.Factory {
+	shared := newSharedExporters()
 	return exporter.NewFactory(
 		metadata.Type,
 		createDefaultConfig,
-		exporter.WithMetrics(createMetrics, metadata.MetricsStability),
-		exporter.WithTraces(createTraces, metadata.TracesStability),
-		exporter.WithLogs(createLogs, metadata.LogsStability),
+		exporter.WithMetrics(shared.createMetrics, metadata.MetricsStability),
+		exporter.WithTraces(shared.createTraces, metadata.TracesStability),
+		exporter.WithLogs(shared.createLogs, metadata.LogsStability),
 	)
 }
 
@@ -45,16 +48,18 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		Schema:       defaultSchema,
 		CreateSchema: true,
-		Timeout:      defaultTimeout,
-		QueueConfig:  configoptional.Some(queue),
-		BackOff:      configretry.NewDefaultBackOffConfig(),
+		// Measured: see the README's Performance section.
+		AttributeIndex: true,
+		Timeout:        defaultTimeout,
+		QueueConfig:    configoptional.Some(queue),
+		BackOff:        configretry.NewDefaultBackOffConfig(),
 	}
 }
 
-func helperOptions(cfg *Config, e *pgExporter) []exporterhelper.Option {
+func helperOptions(cfg *Config, u *pipelineUse) []exporterhelper.Option {
 	return []exporterhelper.Option{
-		exporterhelper.WithStart(e.start),
-		exporterhelper.WithShutdown(e.shutdown),
+		exporterhelper.WithStart(u.start),
+		exporterhelper.WithShutdown(u.shutdown),
 		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: false}),
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: cfg.Timeout}),
 		exporterhelper.WithQueue(cfg.QueueConfig),
@@ -62,29 +67,29 @@ func helperOptions(cfg *Config, e *pgExporter) []exporterhelper.Option {
 	}
 }
 
-func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
+func (s *sharedExporters) createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
 	c := cfg.(*Config)
-	e, err := newExporter(set, c, "metrics")
+	u, err := s.use(set, c)
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewMetrics(ctx, set, cfg, e.pushMetrics, helperOptions(c, e)...)
+	return exporterhelper.NewMetrics(ctx, set, cfg, u.exporter().pushMetrics, helperOptions(c, u)...)
 }
 
-func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
+func (s *sharedExporters) createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
 	c := cfg.(*Config)
-	e, err := newExporter(set, c, "traces")
+	u, err := s.use(set, c)
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces, helperOptions(c, e)...)
+	return exporterhelper.NewTraces(ctx, set, cfg, u.exporter().pushTraces, helperOptions(c, u)...)
 }
 
-func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+func (s *sharedExporters) createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
 	c := cfg.(*Config)
-	e, err := newExporter(set, c, "logs")
+	u, err := s.use(set, c)
 	if err != nil {
 		return nil, err
 	}
-	return exporterhelper.NewLogs(ctx, set, cfg, e.pushLogs, helperOptions(c, e)...)
+	return exporterhelper.NewLogs(ctx, set, cfg, u.exporter().pushLogs, helperOptions(c, u)...)
 }

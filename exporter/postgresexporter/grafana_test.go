@@ -74,8 +74,8 @@ func assertIndexed(t *testing.T, nodes []planNode, partition, indexPart string) 
 // trace lookup on v_trace_spans.
 func TestGrafanaQueriesUseIndexes(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
-	e := startExporter(t, itConfig(dsn), "metrics")
-	et := startExporter(t, itConfig(dsn), "traces")
+	e := startExporter(t, itConfig(dsn))
+	et := startExporter(t, itConfig(dsn))
 	base := time.Now().UTC().Truncate(day)
 
 	md := pmetric.NewMetrics()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // A COMMIT whose answer is lost (the connection drops at that instant) leaves the write in doubt:
@@ -35,6 +36,10 @@ func newCommitToken() (commitToken, error) {
 	t[8] = (t[8] & 0x3f) | 0x80 // RFC 4122 variant
 	return t, nil
 }
+
+// param is the token as a query parameter typed uuid: pgx's exec mode (see pool.go) types
+// parameters by their Go type, and a named [16]byte has none.
+func (t commitToken) param() pgtype.UUID { return pgtype.UUID{Bytes: t, Valid: true} }
 
 // inDoubtWrites maps request fingerprints to the token of their in-doubt commit.
 type inDoubtWrites struct {

@@ -35,7 +35,7 @@ func TestCommitInDoubt(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dsn := cluster.NewDatabase(t)
-			e := startExporter(t, itConfig(dsn), "traces")
+			e := startExporter(t, itConfig(dsn))
 			real := e.commit
 			e.commit = tt.commit
 			err := e.pushTraces(t.Context(), itTraces())

@@ -34,9 +34,9 @@ func itConfig(dsn string) *Config {
 }
 
 // startExporter starts a bare pgExporter (no exporterhelper), shut down when t ends.
-func startExporter(t *testing.T, cfg *Config, signal string) *pgExporter {
+func startExporter(t *testing.T, cfg *Config) *pgExporter {
 	t.Helper()
-	e, err := newExporter(exportertest.NewNopSettings(metadata.Type), cfg, signal)
+	e, err := newExporter(exportertest.NewNopSettings(metadata.Type), cfg)
 	require.NoError(t, err)
 	require.NoError(t, e.start(t.Context(), componenttest.NewNopHost()))
 	t.Cleanup(func() { assert.NoError(t, e.shutdown(context.Background())) })
@@ -201,7 +201,7 @@ func itLogs() plog.Logs {
 
 func TestRoundTripMetrics(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
-	e := startExporter(t, itConfig(dsn), "metrics")
+	e := startExporter(t, itConfig(dsn))
 	require.NoError(t, e.pushMetrics(t.Context(), itMetrics()))
 	conn := connect(t, dsn)
 	ctx := t.Context()
@@ -302,7 +302,7 @@ func TestRoundTripMetrics(t *testing.T) {
 
 func TestRoundTripTraces(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
-	e := startExporter(t, itConfig(dsn), "traces")
+	e := startExporter(t, itConfig(dsn))
 	require.NoError(t, e.pushTraces(t.Context(), itTraces()))
 	conn := connect(t, dsn)
 
@@ -370,7 +370,7 @@ func TestRoundTripTraces(t *testing.T) {
 
 func TestRoundTripLogs(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
-	e := startExporter(t, itConfig(dsn), "logs")
+	e := startExporter(t, itConfig(dsn))
 	require.NoError(t, e.pushLogs(t.Context(), itLogs()))
 	conn := connect(t, dsn)
 
@@ -412,11 +412,11 @@ func TestDimensionsDeduplicated(t *testing.T) {
 	cfg := itConfig(dsn)
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
-	e := startExporter(t, cfg, "metrics")
+	e := startExporter(t, cfg)
 	require.NoError(t, e.pushMetrics(t.Context(), itMetrics()))
 	require.NoError(t, e.pushMetrics(t.Context(), itMetrics()), "known dimensions are skipped")
 	// A second collector (empty cache) writes the same series: ON CONFLICT DO NOTHING.
-	other := startExporter(t, cfg, "metrics")
+	other := startExporter(t, cfg)
 	require.NoError(t, other.pushMetrics(t.Context(), itMetrics()))
 
 	conn := connect(t, dsn)
@@ -432,7 +432,7 @@ func TestConcurrentWritersSameSeries(t *testing.T) {
 	const writers = 4
 	exps := make([]*pgExporter, writers)
 	for i := range exps {
-		exps[i] = startExporter(t, cfg, "metrics")
+		exps[i] = startExporter(t, cfg)
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, writers)
@@ -452,7 +452,7 @@ func TestQuotedSchema(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
 	cfg := itConfig(dsn)
 	cfg.Schema = "Telemetry_2"
-	e := startExporter(t, cfg, "traces")
+	e := startExporter(t, cfg)
 	require.NoError(t, e.pushTraces(t.Context(), itTraces()))
 	conn := connect(t, dsn)
 	assert.Equal(t, int64(2), countRows(t, conn, "Telemetry_2", "spans"))
@@ -463,7 +463,7 @@ func TestQuotedSchema(t *testing.T) {
 
 func TestSchemaDroppedIsRecreated(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
-	e := startExporter(t, itConfig(dsn), "logs")
+	e := startExporter(t, itConfig(dsn))
 	require.NoError(t, e.pushLogs(t.Context(), itLogs()))
 	conn := connect(t, dsn)
 	_, err := conn.Exec(t.Context(), "DROP SCHEMA otel CASCADE")
@@ -481,14 +481,14 @@ func TestCreateSchemaFalse(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
 	cfg := itConfig(dsn)
 	cfg.CreateSchema = false
-	e := startExporter(t, cfg, "logs")
+	e := startExporter(t, cfg)
 	err := e.pushLogs(t.Context(), itLogs())
 	require.ErrorIs(t, err, errSchemaNotMigrated)
 	assert.False(t, isPermanent(err))
 
 	cfg2 := itConfig(dsn)
-	startExporter(t, cfg2, "logs")
-	require.NoError(t, startExporter(t, cfg2, "logs").ensureReady(t.Context()))
+	startExporter(t, cfg2)
+	require.NoError(t, startExporter(t, cfg2).ensureReady(t.Context()))
 	require.NoError(t, e.pushLogs(t.Context(), itLogs()), "a migrated schema is used as it is")
 }
 
@@ -553,7 +553,7 @@ func TestLoadMigrationsRejectsBadNames(t *testing.T) {
 
 func TestJSONColumnsAreValidJSONB(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
-	e := startExporter(t, itConfig(dsn), "traces")
+	e := startExporter(t, itConfig(dsn))
 	td := itTraces()
 	sp := td.ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0)
 	sp.Attributes().PutDouble("nan", math.NaN())

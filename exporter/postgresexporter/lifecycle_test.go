@@ -25,7 +25,7 @@ type statusHost struct {
 func (h *statusHost) Report(ev *componentstatus.Event) { h.events <- ev }
 
 func TestShutdownWithoutStartAndTwice(t *testing.T) {
-	e, err := newExporter(exportertest.NewNopSettings(metadata.Type), itConfig("postgres://127.0.0.1:1/x"), "logs")
+	e, err := newExporter(exportertest.NewNopSettings(metadata.Type), itConfig("postgres://127.0.0.1:1/x"))
 	require.NoError(t, err)
 	require.NoError(t, e.shutdown(t.Context()))
 	require.NoError(t, e.shutdown(t.Context()))
@@ -40,7 +40,7 @@ func TestStartWhileDatabaseDown(t *testing.T) {
 	require.NoError(t, cluster.Stop())
 	t.Cleanup(func() { require.NoError(t, cluster.Start()) })
 
-	e, err := newExporter(exportertest.NewNopSettings(metadata.Type), itConfig(dsn), "logs")
+	e, err := newExporter(exportertest.NewNopSettings(metadata.Type), itConfig(dsn))
 	require.NoError(t, err)
 	host := &statusHost{events: make(chan *componentstatus.Event, 16)}
 	require.NoError(t, e.start(t.Context(), host), "Start never fails because of the database")
@@ -69,7 +69,7 @@ func TestStartWhileDatabaseDown(t *testing.T) {
 
 func TestShutdownHonoursContext(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
-	e := startExporter(t, itConfig(dsn), "logs")
+	e := startExporter(t, itConfig(dsn))
 	require.NoError(t, e.pushLogs(t.Context(), itLogs()))
 	// A connection held by someone else keeps pool.Close waiting: Shutdown returns at ctx's end.
 	c, err := e.pool.Acquire(t.Context())

@@ -25,10 +25,11 @@ type migration struct {
 	sql     string
 }
 
-// advisoryLockClass is the first key of the two-key advisory lock taken while migrating or
-// maintaining partitions; the second key is hashtext(schema), so two exporters writing to
-// different schemas never wait for each other.
-const advisoryLockClass = 0x6f74656c // "otel"
+// advisoryLockClass is the first key of the two-key, transaction-scoped advisory lock taken while
+// migrating or maintaining partitions; the second key is hashtext(schema), so two exporters
+// writing to different schemas never wait for each other. Typed int32: pg_advisory_xact_lock
+// takes (int, int), and pgx's exec mode types parameters by their Go type.
+const advisoryLockClass int32 = 0x6f74656c // "otel"
 
 var errSchemaNotMigrated = errors.New("schema is missing or not migrated to this version (create_schema is false)")
 
@@ -61,62 +62,55 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 	return out, nil
 }
 
-// migrate brings schema up to the newest embedded migration. It holds a session advisory lock for
-// the whole run, so collectors starting together migrate one after the other, and each migration
-// runs in its own transaction together with its schema_migrations row: a migration is applied
-// entirely, exactly once.
+// migrate brings schema up to the newest embedded migration. Each step is one transaction that
+// first takes the schema's transaction-scoped advisory lock (released by its COMMIT or ROLLBACK,
+// so a transaction-mode pooler can hand the server connection to anyone afterwards), then looks
+// at what is applied: collectors starting together migrate one after the other, and each
+// migration is applied together with its schema_migrations row, entirely and exactly once.
 func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, migrations []migration) error {
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("acquire connection: %w", err)
-	}
-	defer conn.Release()
-
-	if _, err = conn.Exec(ctx, "SELECT pg_advisory_lock($1, hashtext($2))", advisoryLockClass, schema); err != nil {
-		return fmt.Errorf("take migration lock: %w", err)
-	}
-	defer func() {
-		// A failed unlock leaves the lock to the session's end; the connection is then unusable
-		// anyway, so it is closed rather than returned to the pool.
-		if _, uerr := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1, hashtext($2))", advisoryLockClass, schema); uerr != nil {
-			_ = conn.Conn().Close(context.WithoutCancel(ctx))
-		}
-	}()
-
 	qs := pgx.Identifier{schema}.Sanitize()
-	// CREATE SCHEMA IF NOT EXISTS would still need the CREATE privilege on the database, which a
-	// user given a prepared schema may lack: create it only when it is missing.
-	var schemaExists bool
-	if err = conn.QueryRow(ctx, "SELECT to_regnamespace($1) IS NOT NULL", qs).Scan(&schemaExists); err != nil {
-		return fmt.Errorf("look up schema: %w", err)
-	}
-	if !schemaExists {
-		if _, err = conn.Exec(ctx, "CREATE SCHEMA "+qs); err != nil {
-			return fmt.Errorf("create schema: %w", err)
+	qm := pgx.Identifier{schema, "schema_migrations"}.Sanitize()
+	err := lockedTx(ctx, pool, schema, func(tx pgx.Tx) error {
+		// CREATE SCHEMA IF NOT EXISTS would still need the CREATE privilege on the database,
+		// which a user given a prepared schema may lack: create it only when it is missing.
+		var schemaExists bool
+		if err := tx.QueryRow(ctx, "SELECT to_regnamespace($1) IS NOT NULL", qs).Scan(&schemaExists); err != nil {
+			return fmt.Errorf("look up schema: %w", err)
 		}
-	}
-	if _, err = conn.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+pgx.Identifier{schema, "schema_migrations"}.Sanitize()+
-		` (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	applied, err := appliedVersions(ctx, conn.Conn(), schema)
+		if !schemaExists {
+			if _, err := tx.Exec(ctx, "CREATE SCHEMA "+qs); err != nil {
+				return fmt.Errorf("create schema: %w", err)
+			}
+		}
+		if _, err := tx.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+qm+
+			` (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
 	for _, m := range migrations {
-		if applied[m.version] {
-			continue
-		}
-		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		err := lockedTx(ctx, pool, schema, func(tx pgx.Tx) error {
+			var applied bool
+			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+qm+" WHERE version = $1)", int32(m.version)).Scan(&applied); err != nil {
+				return fmt.Errorf("read schema_migrations: %w", err)
+			}
+			if applied {
+				return nil
+			}
 			// The migration files name no schema: search_path makes them land in ours.
 			if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", qs); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return err
+			// The attribute indexes follow attribute_index instead (attributeindex.go).
+			if m.name != attributeIndexMigration {
+				if _, err := tx.Exec(ctx, m.sql); err != nil {
+					return err
+				}
 			}
-			_, err := tx.Exec(ctx, "INSERT INTO "+pgx.Identifier{schema, "schema_migrations"}.Sanitize()+
-				" (version, name) VALUES ($1, $2)", m.version, m.name)
+			_, err := tx.Exec(ctx, "INSERT INTO "+qm+" (version, name) VALUES ($1, $2)", int32(m.version), m.name)
 			return err
 		})
 		if err != nil {
@@ -124,6 +118,16 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, migrations 
 		}
 	}
 	return nil
+}
+
+// lockedTx runs fn in a transaction holding the schema's transaction-scoped advisory lock.
+func lockedTx(ctx context.Context, pool *pgxpool.Pool, schema string, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2))", advisoryLockClass, schema); err != nil {
+			return fmt.Errorf("take schema lock: %w", err)
+		}
+		return fn(tx)
+	})
 }
 
 // checkMigrated verifies, without changing anything, that schema holds every embedded migration.

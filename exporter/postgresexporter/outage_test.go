@@ -129,7 +129,7 @@ func TestPermanentErrorDropsOnlyThatRequest(t *testing.T) {
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 
 	// Migrate first, then add the constraint.
-	e := startExporter(t, itConfig(dsn), "traces")
+	e := startExporter(t, itConfig(dsn))
 	require.NoError(t, e.ensureReady(t.Context()))
 	conn := connect(t, dsn)
 	_, err := conn.Exec(t.Context(), `ALTER TABLE otel.spans ADD CONSTRAINT no_poison CHECK (span_name <> 'poison')`)

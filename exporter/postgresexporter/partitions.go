@@ -49,11 +49,8 @@ type maintenanceResult struct {
 func maintainPartitions(ctx context.Context, pool *pgxpool.Pool, schema string, now time.Time, retention time.Duration) (maintenanceResult, error) {
 	var res maintenanceResult
 	today := now.UTC().Truncate(day)
-	err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+	err := lockedTx(ctx, pool, schema, func(tx pgx.Tx) error {
 		res = maintenanceResult{}
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, hashtext($2))", advisoryLockClass, schema); err != nil {
-			return fmt.Errorf("take maintenance lock: %w", err)
-		}
 		for _, t := range hotTables {
 			for d := -partitionsBehind; d <= partitionsAhead; d++ {
 				created, err := ensurePartition(ctx, tx, schema, t, today.Add(time.Duration(d)*day))

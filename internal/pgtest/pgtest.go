@@ -2,7 +2,8 @@
 // directory, the server on a free 127.0.0.1 port with its unix socket inside that directory, one
 // fresh database per test. It uses the Debian server binaries (/usr/lib/postgresql/*/bin, or
 // $PG_BINDIR) and fails with a clear error when they are missing. Run as root, it runs the server
-// as the `postgres` OS user, because initdb refuses to run as root.
+// as the `postgres` OS user, because initdb refuses to run as root. StartPgbouncer puts Debian's
+// pgbouncer in transaction mode in front of a cluster (pgbouncer.go).
 package pgtest // import "github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 
 import (
