@@ -91,7 +91,7 @@ func sendAll(ctx context.Context, url string, reqs [][]byte, inFlight int) (int6
 					req.Header.Set("Content-Type", "application/x-protobuf")
 					resp, err := client.Do(req)
 					if err == nil {
-						resp.Body.Close()
+						_ = resp.Body.Close()
 						if resp.StatusCode/100 == 2 {
 							accepted.Add(1)
 							break

@@ -20,7 +20,7 @@ var migrationFS embed.FS
 
 // migration is one embedded sql/NNNN_name.sql file.
 type migration struct {
-	version int
+	version int32
 	name    string
 	sql     string
 }
@@ -40,11 +40,12 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 		return nil, err
 	}
 	out := make([]migration, 0, len(names))
-	seen := map[int]string{}
+	seen := map[int32]string{}
 	for _, n := range names {
 		base := path.Base(n)
 		num, rest, ok := strings.Cut(strings.TrimSuffix(base, ".sql"), "_")
-		v, err := strconv.Atoi(num)
+		n64, err := strconv.ParseInt(num, 10, 32)
+		v := int32(n64)
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", base)
 		}
@@ -94,7 +95,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, migrations 
 	for _, m := range migrations {
 		err := lockedTx(ctx, pool, schema, func(tx pgx.Tx) error {
 			var applied bool
-			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+qm+" WHERE version = $1)", int32(m.version)).Scan(&applied); err != nil {
+			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+qm+" WHERE version = $1)", m.version).Scan(&applied); err != nil {
 				return fmt.Errorf("read schema_migrations: %w", err)
 			}
 			if applied {
@@ -110,7 +111,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, migrations 
 					return err
 				}
 			}
-			_, err := tx.Exec(ctx, "INSERT INTO "+qm+" (version, name) VALUES ($1, $2)", int32(m.version), m.name)
+			_, err := tx.Exec(ctx, "INSERT INTO "+qm+" (version, name) VALUES ($1, $2)", m.version, m.name)
 			return err
 		})
 		if err != nil {
@@ -157,7 +158,7 @@ func checkMigrated(ctx context.Context, pool *pgxpool.Pool, schema string, migra
 	return nil
 }
 
-func appliedVersions(ctx context.Context, conn *pgx.Conn, schema string) (map[int]bool, error) {
+func appliedVersions(ctx context.Context, conn *pgx.Conn, schema string) (map[int32]bool, error) {
 	rows, err := conn.Query(ctx, "SELECT version FROM "+pgx.Identifier{schema, "schema_migrations"}.Sanitize())
 	if err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
@@ -166,9 +167,9 @@ func appliedVersions(ctx context.Context, conn *pgx.Conn, schema string) (map[in
 	if err != nil {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
-	out := make(map[int]bool, len(versions))
+	out := make(map[int32]bool, len(versions))
 	for _, v := range versions {
-		out[int(v)] = true
+		out[v] = true
 	}
 	return out, nil
 }

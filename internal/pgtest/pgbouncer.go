@@ -107,11 +107,11 @@ func (b *Pgbouncer) Start() error {
 	if b.cmd != nil {
 		return nil
 	}
-	logf, err := os.OpenFile(filepath.Join(b.dir, "pgbouncer.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o666)
+	logf, err := os.OpenFile(filepath.Join(b.dir, "pgbouncer.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
-	defer logf.Close()
+	defer func() { _ = logf.Close() }()
 	cmd := exec.Command(b.bin, filepath.Join(b.dir, "pgbouncer.ini"))
 	cmd.Dir = b.dir
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -140,8 +140,7 @@ func (b *Pgbouncer) Start() error {
 		}
 		if time.Now().After(deadline) {
 			_ = cmd.Process.Kill()
-			<-exited
-			return fmt.Errorf("pgbouncer does not listen on %s: %w\n%s", addr, err, b.Log())
+			return fmt.Errorf("pgbouncer does not listen on %s: %w (then killed: %v)\n%s", addr, err, <-exited, b.Log())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -157,10 +156,11 @@ func (b *Pgbouncer) Stop() error {
 	}
 	_ = b.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-b.exited:
+	case err := <-b.exited:
+		_ = err // SIGTERM's exit status
 	case <-time.After(30 * time.Second):
 		_ = b.cmd.Process.Kill()
-		<-b.exited
+		_ = <-b.exited //nolint:staticcheck // errcheck counts a bare receive of an error
 	}
 	b.cmd = nil
 	return nil

@@ -26,10 +26,10 @@ func TestPgbouncerTransactionMode(t *testing.T) {
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	first, err := pgx.ConnectConfig(t.Context(), cfg)
 	require.NoError(t, err)
-	defer first.Close(t.Context())
+	defer func() { _ = first.Close(t.Context()) }()
 	second, err := pgx.ConnectConfig(t.Context(), cfg)
 	require.NoError(t, err)
-	defer second.Close(t.Context())
+	defer func() { _ = second.Close(t.Context()) }()
 
 	pid := func(conn *pgx.Conn) (p int) {
 		require.NoError(t, conn.QueryRow(t.Context(), "SELECT pg_backend_pid()").Scan(&p))

@@ -122,8 +122,10 @@ func TestCoverageAcrossRestart(t *testing.T) {
 	}
 	deliver := func(p *poller, id int64) {
 		w.put(testRepo, id, 1, 10*time.Minute, "completed", 1)
-		p.fetchAnnounced(t.Context(), completedRun{Repo: testRepo, RunID: id, Attempt: 1,
-			Run: fakegithub.ShapeRun(w.run, testRepo, id, 1, w.clock.Now().Add(-10*time.Minute), "completed", "success")})
+		p.fetchAnnounced(t.Context(), completedRun{
+			Repo: testRepo, RunID: id, Attempt: 1,
+			Run: fakegithub.ShapeRun(w.run, testRepo, id, 1, w.clock.Now().Add(-10*time.Minute), "completed", "success"),
+		})
 	}
 
 	host, sid := newFileStorage(t, dir)
@@ -171,8 +173,10 @@ func TestCoveredRepositoryLosesCoverageToPolledEmission(t *testing.T) {
 	p.webhooks = true
 	in.poll(t)
 	w.put(testRepo, 2, 1, 10*time.Minute, "completed", 1)
-	p.fetchAnnounced(t.Context(), completedRun{Repo: testRepo, RunID: 2, Attempt: 1,
-		Run: fakegithub.ShapeRun(w.run, testRepo, 2, 1, w.clock.Now().Add(-10*time.Minute), "completed", "success")})
+	p.fetchAnnounced(t.Context(), completedRun{
+		Repo: testRepo, RunID: 2, Attempt: 1,
+		Run: fakegithub.ShapeRun(w.run, testRepo, 2, 1, w.clock.Now().Add(-10*time.Minute), "completed", "success"),
+	})
 	w.clock.advance(time.Minute)
 	in.poll(t)
 	require.True(t, p.lastPages(repoOf(t, p, testRepo).key).covered)

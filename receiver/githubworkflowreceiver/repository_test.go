@@ -86,8 +86,10 @@ func TestActiveGaugeMixedCaseDeliveries(t *testing.T) {
 	in.poll(t)
 	deliver := func(spelling string, id int64) {
 		w.put(mixedCaseRepo, id, 1, 10*time.Minute, "completed", 1)
-		p.fetchAnnounced(t.Context(), completedRun{Repo: spelling, RunID: id, Attempt: 1,
-			Run: fakegithub.ShapeRun(w.run, spelling, id, 1, w.clock.Now().Add(-10*time.Minute), "completed", "success")})
+		p.fetchAnnounced(t.Context(), completedRun{
+			Repo: spelling, RunID: id, Attempt: 1,
+			Run: fakegithub.ShapeRun(w.run, spelling, id, 1, w.clock.Now().Add(-10*time.Minute), "completed", "success"),
+		})
 	}
 	gauge := func() map[string]int64 {
 		in.poll(t)
@@ -172,7 +174,7 @@ func FuzzNewRepository(f *testing.F) {
 		require.True(t, ok)
 		assert.Equal(t, r.key, again.key)
 		upper, ok := newRepository(strings.ToUpper(host), strings.ToUpper(fullName))
-		if ok && strings.ToLower(strings.ToUpper(fullName)) == strings.ToLower(fullName) && strings.ToLower(strings.ToUpper(host)) == strings.ToLower(host) {
+		if ok && strings.EqualFold(strings.ToUpper(fullName), fullName) && strings.EqualFold(strings.ToUpper(host), host) {
 			assert.Equal(t, r.key, upper.key)
 		}
 	})

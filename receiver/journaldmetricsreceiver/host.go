@@ -67,8 +67,12 @@ func (e *engine) newOrigin(key string) *origin {
 			continue
 		}
 		n, w := binary.Uvarint(b)
-		o.attrs[i], o.has[i] = string(b[w:w+int(n)]), true
-		b = b[w+int(n):]
+		if w <= 0 || n > uint64(len(b)-w) { //nolint:gosec // len-w is not negative: w <= len(b)
+			break // not a key this file made
+		}
+		end := w + int(n) //nolint:gosec // n <= len(b)-w, checked above
+		o.attrs[i], o.has[i] = string(b[w:end]), true
+		b = b[end:]
 	}
 	if e.entriesMetric {
 		o.entries = newSeriesStore(kindCounter, false, []string{"priority", "unit"}, nil, e.maxSeries)

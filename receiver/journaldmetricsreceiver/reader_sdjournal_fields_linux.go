@@ -168,5 +168,5 @@ func (fr *fieldReader) field(i int) ([]byte, bool) {
 	if off < 0 {
 		return nil, false
 	}
-	return fr.buf[off : off+C.long(fr.vlen[i])], true
+	return fr.buf[off : off+fr.vlen[i]], true
 }

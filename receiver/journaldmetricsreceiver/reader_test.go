@@ -291,8 +291,10 @@ func TestJournalctlLocalArgs(t *testing.T) {
 	journaltest.RequireLive(t)
 	journaltest.Send(t, "local", journal.PriInfo, map[string]string{journaltest.RunField: runID, "SEQ": "7"})
 	journaltest.WaitVisible(t, 10*time.Second, 1, journaltest.RunField+"="+runID)
-	r, _ := openTest(t, readerJournalctl, readerOptions{startAt: startAtBeginning, filter: matchesFilter([]map[string]string{{journaltest.RunField: runID}}),
-		fields: []string{"SEQ", "_MACHINE_ID"}})
+	r, _ := openTest(t, readerJournalctl, readerOptions{
+		startAt: startAtBeginning, filter: matchesFilter([]map[string]string{{journaltest.RunField: runID}}),
+		fields: []string{"SEQ", "_MACHINE_ID"},
+	})
 	assert.Equal(t, []int{7}, readSeqs(t, r, 1, 5*time.Second))
 	mid, ok := r.Field("_MACHINE_ID")
 	require.True(t, ok)
