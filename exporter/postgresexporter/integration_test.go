@@ -529,7 +529,7 @@ func TestMigrationsTwiceAndConcurrently(t *testing.T) {
 	conn := connect(t, dsn)
 	rows, err := conn.Query(t.Context(), "SELECT version FROM otel.schema_migrations ORDER BY version")
 	require.NoError(t, err)
-	versions, err := pgx.CollectRows(rows, pgx.RowTo[int])
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[int32])
 	require.NoError(t, err)
 	require.Len(t, versions, len(migrations))
 	for i, m := range migrations {
