@@ -22,77 +22,22 @@ import (
 func TestPostgresExporterTelemetrygen(t *testing.T) {
 	dsn := sharedDatabase(t)
 
-	otlp := e2etest.FreeAddr(t)
-	health := e2etest.FreeAddr(t)
-	config := fmt.Sprintf(`
-extensions:
-  health_check:
-    endpoint: %s
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-exporters:
-  postgres:
-    dsn: ${env:POSTGRES_DSN}
-    schema: e2e
+	otlp, health := e2etest.FreeAddr(t), e2etest.FreeAddr(t)
+	col := e2etest.Start(t, allSignalsConfig(health, otlp, `    schema: e2e
     sending_queue:
       batch:
-        flush_timeout: 100ms
-service:
-  extensions: [health_check]
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-    traces:
-      receivers: [otlp]
-      exporters: [postgres]
-    metrics:
-      receivers: [otlp]
-      exporters: [postgres]
-    logs:
-      receivers: [otlp]
-      exporters: [postgres]
-`, health, otlp)
-	col := e2etest.Start(t, config, "POSTGRES_DSN="+dsn)
+        flush_timeout: 100ms`), "POSTGRES_DSN="+dsn)
 	col.WaitHTTP("http://"+health+"/", 30*time.Second)
 
-	const traces, childSpans, metrics, logs = 300, 2, 500, 400
-	tg := e2etest.Telemetrygen(t)
-	common := []string{"--otlp-endpoint", otlp, "--otlp-insecure", "--workers", "1", "--rate", "0"}
-	run := func(args ...string) {
-		out, err := exec.CommandContext(t.Context(), tg, append(args, common...)...).CombinedOutput()
-		require.NoError(t, err, string(out))
-	}
-	run("traces", "--traces", strconv.Itoa(traces), "--child-spans", strconv.Itoa(childSpans))
-	run("metrics", "--metrics", strconv.Itoa(metrics))
-	run("logs", "--logs", strconv.Itoa(logs))
+	load := signalLoad{traces: 300, childSpans: 2, metrics: 500, logs: 400}
+	load.send(t, otlp)
 
 	conn, err := pgx.Connect(t.Context(), dsn)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = conn.Close(context.Background()) })
-	count := func(table string) int64 {
-		var n int64
-		if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM e2e."+table).Scan(&n); err != nil {
-			return -1 // not migrated yet
-		}
-		return n
-	}
-	want := map[string]int64{
-		"spans":         traces * (1 + childSpans),
-		"metric_points": metrics,
-		"logs":          logs,
-	}
-	e2etest.Eventually(t, 60*time.Second, func() bool {
-		for table, n := range want {
-			if count(table) < n {
-				return false
-			}
-		}
-		return true
-	}, "rows did not arrive; collector output:\n%s", col.Output())
+	count := rowCounter(t, conn, "e2e")
+	want := load.rows()
+	waitRows(t, col, count, want)
 	require.NoError(t, col.Stop(10*time.Second), "clean exit on SIGTERM")
 
 	for table, n := range want {

@@ -2,9 +2,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
-	"os/exec"
-	"strconv"
 	"testing"
 	"time"
 
@@ -32,76 +29,22 @@ func TestPostgresExporterBehindTransactionPooler(t *testing.T) {
 	require.NoError(t, err)
 
 	otlp, health := e2etest.FreeAddr(t), e2etest.FreeAddr(t)
-	config := fmt.Sprintf(`
-extensions:
-  health_check:
-    endpoint: %s
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: %s
-exporters:
-  postgres:
-    dsn: ${env:POSTGRES_DSN}
-    sending_queue:
+	col := e2etest.Start(t, allSignalsConfig(health, otlp, `    sending_queue:
       batch:
         flush_timeout: 50ms
     retry_on_failure:
-      enabled: false
-service:
-  extensions: [health_check]
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-    traces:
-      receivers: [otlp]
-      exporters: [postgres]
-    metrics:
-      receivers: [otlp]
-      exporters: [postgres]
-    logs:
-      receivers: [otlp]
-      exporters: [postgres]
-`, health, otlp)
-	col := e2etest.Start(t, config, "POSTGRES_DSN="+pooled+"&pool_max_conns=2")
+      enabled: false`), "POSTGRES_DSN="+pooled+"&pool_max_conns=2")
 	col.WaitHTTP("http://"+health+"/", 30*time.Second)
 
-	const traces, childSpans, metrics, logs = 300, 2, 500, 400
-	tg := e2etest.Telemetrygen(t)
-	common := []string{"--otlp-endpoint", otlp, "--otlp-insecure", "--workers", "1", "--rate", "0"}
-	run := func(args ...string) {
-		out, err := exec.CommandContext(t.Context(), tg, append(args, common...)...).CombinedOutput()
-		require.NoError(t, err, string(out))
-	}
-	run("traces", "--traces", strconv.Itoa(traces), "--child-spans", strconv.Itoa(childSpans))
-	run("metrics", "--metrics", strconv.Itoa(metrics))
-	run("logs", "--logs", strconv.Itoa(logs))
+	load := signalLoad{traces: 300, childSpans: 2, metrics: 500, logs: 400}
+	load.send(t, otlp)
 
 	conn, err := pgx.Connect(t.Context(), direct)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = conn.Close(context.Background()) })
-	count := func(table string) int64 {
-		var n int64
-		if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM otel."+table).Scan(&n); err != nil {
-			return -1 // not migrated yet
-		}
-		return n
-	}
-	want := map[string]int64{
-		"spans":         traces * (1 + childSpans),
-		"metric_points": metrics,
-		"logs":          logs,
-	}
-	e2etest.Eventually(t, 60*time.Second, func() bool {
-		for table, n := range want {
-			if count(table) < n {
-				return false
-			}
-		}
-		return true
-	}, "rows did not arrive; collector output:\n%s", col.Output())
+	count := rowCounter(t, conn, "otel")
+	want := load.rows()
+	waitRows(t, col, count, want)
 
 	// pgbouncer's console lists its clients: the collector is the only one, with its one pool.
 	admin, err := pgx.Connect(t.Context(), bouncer.DSN("pgbouncer")+"&default_query_exec_mode=simple_protocol")
