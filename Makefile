@@ -99,7 +99,7 @@ bench: test-deps services build
 	@echo "load-end: $$(cut -d' ' -f1-3 /proc/loadavg)" >> $(BENCH_OUT)
 	@$(GO) run ./internal/benchreport < $(BENCH_OUT)
 	@echo; echo "journaldmetrics, the binary end to end (scripts/bench-journal.sh, 500k entries):"
-	@ROUNDS=$(BENCHCOUNT) scripts/bench-journal.sh $(BIN) | tail -n 5
+	@ROUNDS=$(BENCHCOUNT) scripts/bench-journal.sh $(BIN) | tail -n 6
 
 clean:
 	rm -rf bin
