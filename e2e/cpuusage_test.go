@@ -19,7 +19,8 @@ const clockTick = 10 * time.Millisecond
 
 // cpuWatch measures the CPU the collector and the PostgreSQL server spend over one run, to tell
 // which side a throughput figure is bound by. The collector is the only child this process reaps
-// meanwhile; the server is the postmaster with every child it has, living or reaped.
+// meanwhile, and counts with its whole life (start-up included); the server is the postmaster
+// with every child it has, living or reaped (backends, autovacuum, WAL writer, checkpointer).
 type cpuWatch struct {
 	postmaster           int
 	children, postgresql time.Duration

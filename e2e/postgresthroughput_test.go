@@ -58,7 +58,8 @@ type pgLoad struct {
 //
 // Then, in the same run, it loads the very same rows with a raw server-side binary COPY into a
 // table with the same indexes, and reports both rates and their ratio, and the CPU seconds the
-// collector and the PostgreSQL server spent on the end-to-end load. Run it once:
+// collector and the PostgreSQL server spent on the end-to-end load and the server on the raw COPY.
+// Run it once:
 //
 //	OTELCOL_BINARY=$PWD/bin/otelcol-diagnostics go test -run '^$' -bench PostgresEndToEnd -benchtime 1x ./e2e/
 func BenchmarkPostgresEndToEnd(b *testing.B) {
@@ -143,7 +144,7 @@ service:
 		collectorCPU, serverCPU, err := cpu.stop()
 		require.NoError(b, err)
 
-		raw := rawCopy(b, conn, cluster, load.table)
+		raw, rawServerCPU := rawCopy(b, conn, cluster, load.table)
 		_ = conn.Close(context.Background())
 
 		e2eRate, rawRate := float64(load.items)/elapsed.Seconds(), float64(load.items)/raw.Seconds()
@@ -152,13 +153,15 @@ service:
 		b.ReportMetric(e2eRate/rawRate, "ratio")
 		b.ReportMetric(collectorCPU.Seconds(), "collector_cpu_s")
 		b.ReportMetric(serverCPU.Seconds(), "server_cpu_s")
+		b.ReportMetric(rawServerCPU.Seconds(), "raw_copy_server_cpu_s")
 		b.ReportMetric(elapsed.Seconds(), "e2e_s")
 	}
 }
 
 // rawCopy dumps table with a server-side binary COPY and times loading the dump, again
-// server-side, into a plain table with the same columns and indexes.
-func rawCopy(b *testing.B, conn *pgx.Conn, cluster *pgtest.Cluster, table string) time.Duration {
+// server-side, into a plain table with the same columns and indexes. It returns the time and the
+// server's CPU the load took.
+func rawCopy(b *testing.B, conn *pgx.Conn, cluster *pgtest.Cluster, table string) (elapsed, serverCPU time.Duration) {
 	file := "'" + strings.ReplaceAll(filepath.Join(cluster.Dir(), "e2e_raw_copy.dat"), "'", "''") + "'"
 	for _, sql := range []string{
 		"CREATE TABLE raw_copy (LIKE " + table + " INCLUDING ALL)",
@@ -168,10 +171,15 @@ func rawCopy(b *testing.B, conn *pgx.Conn, cluster *pgtest.Cluster, table string
 		_, err := conn.Exec(b.Context(), sql)
 		require.NoError(b, err, sql)
 	}
-	start := time.Now()
-	_, err := conn.Exec(b.Context(), "COPY raw_copy FROM "+file+" WITH (FORMAT binary)")
+	cpu, err := startCPU(b.Context(), conn)
 	require.NoError(b, err)
-	return time.Since(start)
+	start := time.Now()
+	_, err = conn.Exec(b.Context(), "COPY raw_copy FROM "+file+" WITH (FORMAT binary)")
+	require.NoError(b, err)
+	elapsed = time.Since(start)
+	_, serverCPU, err = cpu.stop()
+	require.NoError(b, err)
+	return elapsed, serverCPU
 }
 
 // TestSendAll keeps the helpers other end-to-end tests load the collector with honest: every
