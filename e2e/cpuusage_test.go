@@ -53,6 +53,15 @@ func (w *cpuWatch) stop() (collector, server time.Duration, err error) {
 	return children - w.children, postgresql - w.postgresql, err
 }
 
+// selfCPU is this process's CPU: the load client's, while it sends.
+func selfCPU() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, fmt.Errorf("getrusage: %w", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
+}
+
 func reapedChildrenCPU() (time.Duration, error) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {

@@ -58,7 +58,8 @@ type pgLoad struct {
 //
 // Then, in the same run, it loads the very same rows with a raw server-side binary COPY into a
 // table with the same indexes, and reports both rates and their ratio, and the CPU seconds the
-// collector and the PostgreSQL server spent on the end-to-end load and the server on the raw COPY.
+// client, the collector and the PostgreSQL server spent on the end-to-end load and the server on
+// the raw COPY.
 // Run it once:
 //
 //	OTELCOL_BINARY=$PWD/bin/otelcol-diagnostics go test -run '^$' -bench PostgresEndToEnd -benchtime 1x ./e2e/
@@ -128,6 +129,8 @@ service:
 		cpu, err := startCPU(b.Context(), conn)
 		require.NoError(b, err)
 
+		client, err := selfCPU()
+		require.NoError(b, err)
 		start := time.Now()
 		res, err := (&otlpload.Sender{URL: "http://" + otlp + "/v1/" + load.pipeline, InFlight: inFlight}).Send(b.Context(), load.reqs)
 		require.NoError(b, err)
@@ -139,6 +142,8 @@ service:
 			time.Sleep(20 * time.Millisecond)
 		}
 		elapsed := time.Since(start)
+		clientEnd, err := selfCPU()
+		require.NoError(b, err)
 		require.NoError(b, col.Stop(30*time.Second))
 		require.Equal(b, load.items, count(), "exactly once")
 		collectorCPU, serverCPU, err := cpu.stop()
@@ -152,6 +157,7 @@ service:
 		b.ReportMetric(rawRate, "raw_copy_rows/s")
 		b.ReportMetric(e2eRate/rawRate, "ratio")
 		b.ReportMetric(collectorCPU.Seconds(), "collector_cpu_s")
+		b.ReportMetric((clientEnd - client).Seconds(), "client_cpu_s")
 		b.ReportMetric(serverCPU.Seconds(), "server_cpu_s")
 		b.ReportMetric(rawServerCPU.Seconds(), "raw_copy_server_cpu_s")
 		b.ReportMetric(elapsed.Seconds(), "e2e_s")

@@ -6,7 +6,7 @@
 # series, sent by otlpload (whole OTLP/HTTP requests, 4 in flight, each retried
 # until accepted) and timed until the database holds every row. Each round is
 # one run; medians of the rounds are printed last, with the CPU seconds the
-# collector (its whole life) and the PostgreSQL server spent end to end, and the
+# client, the collector (its whole life) and the PostgreSQL server spent end to end, and the
 # server on the raw COPY.
 #
 #   scripts/bench-postgres.sh [bin/otelcol-diagnostics]
@@ -40,8 +40,8 @@ function median(key,   n, i, j, t, v) {
     key = name SUBSEP $(i + 1); val[key, ++count[key]] = $i; f[$(i + 1)] = $i
     if ($(i + 1) ~ /^(spans|points)\/s$/) { unit[name] = $(i + 1); rate = $i }
   }
-  printf "round %d %-28s %8.0f %s, raw COPY %8.0f rows/s, ratio %.2f, CPU collector %.2f s, server %.2f s (raw COPY %.2f s)\n",
-    count[name SUBSEP "ratio"], name, rate, unit[name], f["raw_copy_rows/s"], f["ratio"], f["collector_cpu_s"], f["server_cpu_s"], f["raw_copy_server_cpu_s"]
+  printf "round %d %-28s %8.0f %s, raw COPY %8.0f rows/s, ratio %.2f, CPU client %.2f s, collector %.2f s, server %.2f s (raw COPY %.2f s)\n",
+    count[name SUBSEP "ratio"], name, rate, unit[name], f["raw_copy_rows/s"], f["ratio"], f["client_cpu_s"], f["collector_cpu_s"], f["server_cpu_s"], f["raw_copy_server_cpu_s"]
 }
 END {
   printf "\nmedians of %d rounds (ratio: median of the per-round ratios, each measured side by side):\n", rounds
