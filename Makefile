@@ -100,6 +100,8 @@ bench: test-deps services build
 	@$(GO) run ./internal/benchreport < $(BENCH_OUT)
 	@echo; echo "journaldmetrics, the binary end to end (scripts/bench-journal.sh, 500k entries):"
 	@ROUNDS=$(BENCHCOUNT) scripts/bench-journal.sh $(BIN) | tail -n 6
+	@echo; echo "postgres exporter, the binary end to end beside a raw server-side COPY (scripts/bench-postgres.sh):"
+	@ROUNDS=$(BENCHCOUNT) scripts/bench-postgres.sh $(BIN) | tail -n 5
 
 clean:
 	rm -rf bin
