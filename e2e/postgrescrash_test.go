@@ -103,6 +103,12 @@ exporters:
     schema: crash
     sending_queue:
       storage: file_storage
+      # One writer per pipeline and batches of a request or two: the drain lasts long enough,
+      # even on a fast machine, for five kills to land in it.
+      num_consumers: 1
+      batch:
+        min_size: 1000
+        max_size: 2000
     retry_on_failure:
       initial_interval: 100ms
       max_interval: 500ms
@@ -130,7 +136,7 @@ service:
 	}
 
 	const (
-		requests   = 100
+		requests   = 150
 		perRequest = 1000
 	)
 	now := time.Now().UTC().Truncate(time.Second)
