@@ -87,7 +87,7 @@ service:
 `, health, otlp), "POSTGRES_DSN="+dsn)
 	col.WaitHTTP("http://"+health+"/", 30*time.Second)
 
-	out, err := exec.CommandContext(t.Context(), e2etest.Telemetrygen(t), "metrics", "--metrics", "20",
+	out, err := exec.CommandContext(t.Context(), e2etest.Telemetrygen(t), "metrics", "--metrics", "20", "--unique-timeseries",
 		"--otlp-endpoint", otlp, "--otlp-insecure", "--workers", "1", "--rate", "0").CombinedOutput()
 	require.NoError(t, err, string(out))
 

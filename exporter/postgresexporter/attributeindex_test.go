@@ -41,7 +41,7 @@ func TestAttributeFiltersUseIndex(t *testing.T) {
 	mustExecT(t, conn, `INSERT INTO otel.logs SELECT now() - i * interval '750 ms', l.observed_time, l.trace_id, l.span_id,
 		l.flags, l.severity_number, l.severity_text, l.service_name, l.body,
 		jsonb_build_object('k8s.pod.name', 'pod-' || (i % 100), 'i', i),
-		l.event_name, l.resource_id, l.scope_id
+		l.event_name, l.resource_id, l.scope_id, i
 		FROM (SELECT * FROM otel.logs LIMIT 1) l, generate_series(1, 200000) i`)
 
 	on := itConfig(dsn)

@@ -57,6 +57,6 @@ var (
 	logColumns = []string{
 		"time", "observed_time", "trace_id", "span_id", "flags", "severity_number",
 		"severity_text", "service_name", "body", "attributes", "event_name",
-		"resource_id", "scope_id",
+		"resource_id", "scope_id", "record_hash",
 	}
 )

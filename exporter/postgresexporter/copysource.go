@@ -31,6 +31,9 @@ func (s *sliceSource[T]) Values() ([]any, error) {
 
 func (*sliceSource[T]) Err() error { return nil }
 
+// rewind makes the source read its rows again from the first (see copyFact).
+func (s *sliceSource[T]) rewind() { s.i = 0 }
+
 // Values are handed to pgx as pointers into the row, converted to the adapter
 // types below. pgx's codecs accept them through their Valuer interfaces without
 // reflection, so a field is encoded in place: no boxing allocation per value,
@@ -179,7 +182,7 @@ func (s *logSource) Values() ([]any, error) {
 	v[3] = hexID(s.spanHex[:], r.SpanID[:])
 	v[4], v[5], v[6], v[7] = i4(&r.Flags), i4(&r.SeverityNumber), text(&r.SeverityText), text(&r.ServiceName)
 	v[8], v[9], v[10] = nullJSON(r.Body), r.Attributes, text(&r.EventName)
-	v[11], v[12] = i8(&r.ResourceID), i8(&r.ScopeID)
+	v[11], v[12], v[13] = i8(&r.ResourceID), i8(&r.ScopeID), i8(&r.RecordHash)
 	return v, nil
 }
 

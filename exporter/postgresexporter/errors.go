@@ -69,3 +69,9 @@ func isSchemaMissing(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && schemaMissing[pgErr.Code]
 }
+
+// isUniqueViolation reports whether err is a unique key's refusal (23505): rows already stored.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}

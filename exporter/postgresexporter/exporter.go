@@ -46,7 +46,6 @@ type pgExporter struct {
 
 	migrations []migration
 	known      *knownIDs
-	inDoubt    *inDoubtWrites
 	// commit commits a write's transaction; tests replace it to lose the answer of a COMMIT.
 	commit func(context.Context, pgx.Tx) error
 
@@ -77,7 +76,6 @@ func newExporter(set exporter.Settings, cfg *Config) (*pgExporter, error) {
 		now:        time.Now,
 		migrations: migrations,
 		known:      newKnownIDs(),
-		inDoubt:    newInDoubtWrites(),
 		commit:     func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) },
 	}, nil
 }
@@ -229,9 +227,9 @@ func (e *pgExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 
 // write stores one request's rows in one transaction: the dimension rows not known yet through
 // temporary tables and INSERT ... ON CONFLICT DO NOTHING (several collectors may write the same
-// series), then every fact table with COPY, and a commit token. Nothing of a failed request is
-// committed, so exporterhelper may retry it without duplicating rows; a commit left in doubt is
-// resolved through its token before the retry writes anything (see indoubt.go).
+// series), then the fact rows not stored yet (see copyFact). Every fact table has a unique key
+// of the row's identity, so a request written again (a retry after a COMMIT whose answer was
+// lost, a queue that re-dispatches after a crash, a receiver that re-emits) adds no row twice.
 func (e *pgExporter) write(ctx context.Context, rs *rowSet, signal string) error {
 	if e.pool == nil {
 		return errNotStarted
@@ -239,33 +237,15 @@ func (e *pgExporter) write(ctx context.Context, rs *rowSet, signal string) error
 	if err := e.ensureReady(ctx); err != nil {
 		return err
 	}
-	fp := fingerprint(rs)
-	if tok, ok := e.inDoubt.take(fp); ok {
-		committed, err := e.tokenCommitted(ctx, tok)
-		if err != nil {
-			e.inDoubt.put(fp, tok)
-			return fmt.Errorf("resolve a commit in doubt: %w", err)
-		}
-		if committed {
-			return nil
-		}
-	}
-	tok, err := newCommitToken()
-	if err != nil {
-		return err
-	}
 	todo := e.known.newDimensions(rs)
 	dims, facts := todo.dimensions(), todo.facts()
 	written := make([]int64, 0, len(dims)+len(facts))
 	tx, err := e.pool.Begin(ctx)
 	if err == nil {
-		err = e.writeTx(ctx, tx, tok, dims, facts, &written)
+		err = e.writeTx(ctx, tx, dims, facts, &written)
 		if err != nil {
 			_ = tx.Rollback(context.WithoutCancel(ctx))
 		} else if err = e.commit(ctx, tx); err != nil {
-			if commitInDoubt(err) {
-				e.inDoubt.put(fp, tok)
-			}
 			err = fmt.Errorf("commit: %w", err)
 		}
 	}
@@ -288,41 +268,69 @@ func (e *pgExporter) write(ctx context.Context, rs *rowSet, signal string) error
 		if written[i] > 0 {
 			e.telemetry.ExporterPostgresRowsWritten.Add(tctx, written[i], metric.WithAttributes(attribute.String("table", t.Table)))
 		}
+		if i >= len(dims) && int64(t.Rows) > written[i] {
+			e.telemetry.ExporterPostgresRowsSkipped.Add(tctx, int64(t.Rows)-written[i], metric.WithAttributes(attribute.String("table", t.Table)))
+		}
 	}
 	return nil
 }
 
-func (e *pgExporter) writeTx(ctx context.Context, tx pgx.Tx, tok commitToken, dims, facts []copyTable, written *[]int64) error {
-	if _, err := tx.Exec(ctx, "INSERT INTO "+pgx.Identifier{e.cfg.Schema, "export_commits"}.Sanitize()+" (token) VALUES ($1)", tok.param()); err != nil {
-		return fmt.Errorf("insert commit token: %w", err)
-	}
+func (e *pgExporter) writeTx(ctx context.Context, tx pgx.Tx, dims, facts []copyTable, written *[]int64) error {
 	for _, t := range dims {
-		n, err := e.insertDimension(ctx, tx, t)
+		n, err := e.insertNew(ctx, tx, t)
 		if err != nil {
 			return err
 		}
 		*written = append(*written, n)
 	}
 	for _, t := range facts {
-		n, err := tx.CopyFrom(ctx, pgx.Identifier{e.cfg.Schema, t.Table}, t.Columns, t.Source)
+		n, err := e.copyFact(ctx, tx, t)
 		if err != nil {
-			return fmt.Errorf("copy %d rows into %s: %w", t.Rows, t.Table, err)
+			return err
 		}
 		*written = append(*written, n)
 	}
 	return nil
 }
 
-func (e *pgExporter) tokenCommitted(ctx context.Context, tok commitToken) (bool, error) {
-	var found bool
-	err := e.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM "+pgx.Identifier{e.cfg.Schema, "export_commits"}.Sanitize()+
-		" WHERE token = $1)", tok.param()).Scan(&found)
-	return found, err
+// rewinder is a COPY source that can be read again.
+type rewinder interface{ rewind() }
+
+// copyFact writes the rows of a fact table whose key is not stored yet and returns how many it
+// wrote. The common case, none stored, keeps COPY's speed: a COPY straight into the table inside
+// a savepoint. Only when the unique key refuses it are the rows copied into a staging table and
+// inserted with ON CONFLICT DO NOTHING, which skips the stored ones.
+func (e *pgExporter) copyFact(ctx context.Context, tx pgx.Tx, t copyTable) (int64, error) {
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("savepoint before %s: %w", t.Table, err)
+	}
+	n, err := sp.CopyFrom(ctx, pgx.Identifier{e.cfg.Schema, t.Table}, t.Columns, t.Source)
+	if err == nil {
+		if err := sp.Commit(ctx); err != nil {
+			return 0, fmt.Errorf("release savepoint after %s: %w", t.Table, err)
+		}
+		return n, nil
+	}
+	if !isUniqueViolation(err) {
+		return 0, fmt.Errorf("copy %d rows into %s: %w", t.Rows, t.Table, err)
+	}
+	if err := sp.Rollback(ctx); err != nil {
+		return 0, fmt.Errorf("roll back to savepoint before %s: %w", t.Table, err)
+	}
+	r, ok := t.Source.(rewinder)
+	if !ok {
+		return 0, fmt.Errorf("copy %d rows into %s: %w", t.Rows, t.Table, err)
+	}
+	r.rewind()
+	return e.insertNew(ctx, tx, t)
 }
 
-// insertDimension adds the rows of a dimension table that are not there yet and returns how many
-// it inserted. Ids are ordered so that concurrent writers lock the same keys in the same order.
-func (e *pgExporter) insertDimension(ctx context.Context, tx pgx.Tx, t copyTable) (int64, error) {
+// insertNew adds the rows of a table whose key is not there yet and returns how many it
+// inserted. The staging table is the transaction's own (ON COMMIT DROP: no session state for a
+// transaction-mode pooler to hand on). Rows are ordered so that concurrent writers lock the same
+// keys in the same order.
+func (e *pgExporter) insertNew(ctx context.Context, tx pgx.Tx, t copyTable) (int64, error) {
 	target := pgx.Identifier{e.cfg.Schema, t.Table}.Sanitize()
 	tmp := "otel_new_" + t.Table
 	qtmp := pgx.Identifier{tmp}.Sanitize()

@@ -8,6 +8,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
 )
 
 // Resource, scope and series ids are computed in the exporter, so that every
@@ -21,10 +22,14 @@ import (
 //	scope:    'S' 1 str(name) str(version) str(schema_url) map(attributes)
 //	series:   'M' 1 i64(resource_id) i64(scope_id) str(metric name) str(unit)
 //	          str(type) str(temporality) bool(is_monotonic) map(point attributes)
+//	log:      'L' 1 i64(resource_id) i64(scope_id) i64(time) i64(observed time)
+//	          bytes(trace id) bytes(span id) i64(flags) i64(severity number)
+//	          str(severity text) str(event name) value(body) map(attributes)
 //
 // with these primitives (1 is the version of the encoding):
 //
 //	str(s)   uvarint(len(s)) followed by the bytes of s, as received (before sanitising)
+//	bytes(b) the bytes of a fixed-size id
 //	i64(n)   8 bytes, big endian
 //	bool(b)  one byte, 0 or 1
 //	map(m)   uvarint(len(m)), then for each entry in ascending byte order of
@@ -93,6 +98,26 @@ func (h *idHasher) seriesPrefix(dst []byte, resourceID, scopeID int64, name, uni
 func (h *idHasher) seriesID(prefix []byte, attrs pcommon.Map) int64 {
 	h.buf = append(h.buf[:0], prefix...)
 	h.attrMap(attrs)
+	return h.sum()
+}
+
+// logHash is a log record's record_hash: with its time, the record's key in logs. Times are
+// the OTLP nanoseconds as received.
+func (h *idHasher) logHash(resourceID, scopeID int64, lr plog.LogRecord) int64 {
+	h.buf = append(h.buf[:0], 'L', 1)
+	h.i64(resourceID)
+	h.i64(scopeID)
+	h.i64(int64(lr.Timestamp()))         //nolint:gosec // bit pattern
+	h.i64(int64(lr.ObservedTimestamp())) //nolint:gosec // bit pattern
+	tid, sid := lr.TraceID(), lr.SpanID()
+	h.buf = append(h.buf, tid[:]...)
+	h.buf = append(h.buf, sid[:]...)
+	h.i64(int64(lr.Flags()))
+	h.i64(int64(lr.SeverityNumber()))
+	h.str(lr.SeverityText())
+	h.str(lr.EventName())
+	h.value(lr.Body())
+	h.attrMap(lr.Attributes())
 	return h.sum()
 }
 

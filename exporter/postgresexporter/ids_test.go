@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
 )
 
 func testAttrs() pcommon.Map {
@@ -58,6 +59,27 @@ func TestIDsMatchDocumentedEncoding(t *testing.T) {
 	wantSeries = append(wantSeries, encMap...)
 	prefix := h.seriesPrefix(nil, 7, -1, "m", "s", "sum", "delta", true)
 	assert.Equal(t, int64(xxhash.Sum64(wantSeries)), h.seriesID(prefix, attrs)) //nolint:gosec // bit pattern
+
+	lr := plog.NewLogRecord()
+	lr.SetTimestamp(0x0102)
+	lr.SetObservedTimestamp(0x03)
+	lr.SetTraceID(pcommon.TraceID{0: 0xaa, 15: 0xbb})
+	lr.SetSpanID(pcommon.SpanID{7: 0xcc})
+	lr.SetFlags(1)
+	lr.SetSeverityNumber(plog.SeverityNumberWarn)
+	lr.SetSeverityText("W")
+	lr.SetEventName("e")
+	lr.Body().SetStr("hi")
+	attrs.CopyTo(lr.Attributes())
+	wantLog := []byte{
+		'L', 1, 0, 0, 0, 0, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0, 3,
+		0xaa, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xbb, 0, 0, 0, 0, 0, 0, 0, 0xcc,
+		0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 13,
+		1, 'W', 1, 'e', 1, 2, 'h', 'i',
+	}
+	wantLog = append(wantLog, encMap...)
+	assert.Equal(t, int64(xxhash.Sum64(wantLog)), h.logHash(7, -1, lr)) //nolint:gosec // bit pattern
 }
 
 // TestIDsStable pins ids: a change here changes every id in existing databases

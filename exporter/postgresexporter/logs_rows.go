@@ -30,6 +30,7 @@ func logsToRows(ld plog.Logs) *rowSet {
 					ts = lr.ObservedTimestamp()
 				}
 				rs.Logs = append(rs.Logs, logRow{
+					RecordHash:     c.ids.logHash(resID, scopeID, lr),
 					Time:           toTime(ts),
 					ObservedTime:   toOptTime(lr.ObservedTimestamp()),
 					TraceID:        lr.TraceID(),

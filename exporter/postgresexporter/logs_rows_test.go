@@ -77,5 +77,15 @@ func TestLogsToRows(t *testing.T) {
 	}
 	require.Len(t, got.Resources, 1)
 	require.Len(t, got.Scopes, 1)
+	require.Len(t, got.Logs, len(want))
+	// The record hash is each record's identity: stable across conversions, distinct here.
+	hashes := map[int64]bool{}
+	again := logsToRows(ld).Logs
+	for i := range got.Logs {
+		hashes[got.Logs[i].RecordHash] = true
+		assert.Equal(t, got.Logs[i].RecordHash, again[i].RecordHash, "stable")
+		want[i].RecordHash = got.Logs[i].RecordHash
+	}
+	assert.Len(t, hashes, len(want), "distinct")
 	assert.Equal(t, want, got.Logs)
 }

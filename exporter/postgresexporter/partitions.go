@@ -77,10 +77,6 @@ func maintainPartitions(ctx context.Context, pool *pgxpool.Pool, schema string, 
 			}
 			res.Deleted += int(tag.RowsAffected())
 		}
-		if _, err := tx.Exec(ctx, "DELETE FROM "+pgx.Identifier{schema, "export_commits"}.Sanitize()+
-			" WHERE committed_at < $1", now.Add(-commitTokenRetention)); err != nil {
-			return fmt.Errorf("prune export_commits: %w", err)
-		}
 		return nil
 	})
 	return res, err

@@ -52,8 +52,8 @@ func TestRetention(t *testing.T) {
 	conn := connect(t, dsn)
 	insert := func(at time.Time) {
 		_, err := conn.Exec(t.Context(), `INSERT INTO otel.logs (time, trace_id, span_id, flags, severity_number,
-			severity_text, service_name, attributes, event_name, resource_id, scope_id)
-			VALUES ($1, '', '', 0, 0, '', 'svc', '{}', '', 1, 1)`, at)
+			severity_text, service_name, attributes, event_name, resource_id, scope_id, record_hash)
+			VALUES ($1, '', '', 0, 0, '', 'svc', '{}', '', 1, 1, 0)`, at)
 		require.NoError(t, err)
 	}
 	partitionOf := func(at time.Time) string {

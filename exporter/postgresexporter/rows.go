@@ -128,8 +128,10 @@ type spanRow struct {
 }
 
 // logRow is one row of logs. Time is the record's timestamp, or its observed
-// timestamp when the former is 0. Body nil is NULL (empty body).
+// timestamp when the former is 0. Body nil is NULL (empty body). RecordHash is
+// the record's identity beside Time (see idHasher.logHash).
 type logRow struct {
+	RecordHash     int64
 	Time           time.Time
 	ObservedTime   time.Time
 	TraceID        [16]byte

@@ -15,7 +15,7 @@ import (
 
 // columnOIDs are the PostgreSQL types of the contract's columns, by name.
 var columnOIDs = map[string]uint32{
-	"resource_id": pgtype.Int8OID, "scope_id": pgtype.Int8OID, "series_id": pgtype.Int8OID,
+	"resource_id": pgtype.Int8OID, "record_hash": pgtype.Int8OID, "scope_id": pgtype.Int8OID, "series_id": pgtype.Int8OID,
 	"service_name": pgtype.TextOID, "attributes": pgtype.JSONBOID, "schema_url": pgtype.TextOID,
 	"name": pgtype.TextOID, "version": pgtype.TextOID, "metric_name": pgtype.TextOID,
 	"description": pgtype.TextOID, "unit": pgtype.TextOID, "type": pgtype.TextOID,

@@ -100,8 +100,8 @@ func TestThreePipelinesShareOnePool(t *testing.T) {
 		}
 	})
 	senders.Go(func() {
-		for range requests {
-			assert.NoError(t, l.ConsumeLogs(t.Context(), itLogs()))
+		for i := range uint64(requests) {
+			assert.NoError(t, l.ConsumeLogs(t.Context(), numberedLogs(i*2, 2)))
 		}
 	})
 	senders.Wait()

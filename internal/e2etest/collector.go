@@ -97,6 +97,16 @@ func (c *Collector) Stop(timeout time.Duration) error {
 	}
 }
 
+// Kill ends the process with SIGKILL, as a crash would, and waits for it. The kill is the
+// test's intent, so a later Stop reports no error for it.
+func (c *Collector) Kill() {
+	if !c.Exited() {
+		_ = c.cmd.Process.Kill()
+	}
+	<-c.done
+	c.err = nil
+}
+
 // WaitHTTP waits until url answers 200 or the process exits, failing the
 // test after timeout.
 func (c *Collector) WaitHTTP(url string, timeout time.Duration) {

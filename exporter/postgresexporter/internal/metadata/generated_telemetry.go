@@ -27,6 +27,7 @@ type TelemetryBuilder struct {
 	mu                              sync.Mutex
 	registrations                   []metric.Registration
 	ExporterPostgresPermanentErrors metric.Int64Counter
+	ExporterPostgresRowsSkipped     metric.Int64Counter
 	ExporterPostgresRowsWritten     metric.Int64Counter
 }
 
@@ -63,6 +64,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_exporter_postgres_permanent_errors",
 		metric.WithDescription("Requests dropped because PostgreSQL rejected their data (SQLSTATE classes 22, 23, 42), by signal. [Development]"),
 		metric.WithUnit("{request}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterPostgresRowsSkipped, err = builder.meter.Int64Counter(
+		"otelcol_exporter_postgres_rows_skipped",
+		metric.WithDescription("Rows not written because a row with the same key (the same span, point or log record) was already stored, by table. [Development]"),
+		metric.WithUnit("{row}"),
 	)
 	errs = errors.Join(errs, err)
 	builder.ExporterPostgresRowsWritten, err = builder.meter.Int64Counter(

@@ -20,8 +20,12 @@ func TestSetupTelemetry(t *testing.T) {
 	require.NoError(t, err)
 	defer tb.Shutdown()
 	tb.ExporterPostgresPermanentErrors.Add(context.Background(), 1)
+	tb.ExporterPostgresRowsSkipped.Add(context.Background(), 1)
 	tb.ExporterPostgresRowsWritten.Add(context.Background(), 1)
 	AssertEqualExporterPostgresPermanentErrors(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualExporterPostgresRowsSkipped(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualExporterPostgresRowsWritten(t, testTel,
