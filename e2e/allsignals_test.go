@@ -32,7 +32,12 @@ exporters:
 %s
 service:
   extensions: [health_check]
-  telemetry:
+%s`, health, otlp, exporterKeys, allSignalsService)
+}
+
+// allSignalsService is the service section's telemetry and pipelines of a collector whose
+// traces, metrics and logs all go from the otlp receiver to the postgres exporter.
+const allSignalsService = `  telemetry:
     metrics:
       level: none
   pipelines:
@@ -45,8 +50,7 @@ service:
     logs:
       receivers: [otlp]
       exporters: [postgres]
-`, health, otlp, exporterKeys)
-}
+`
 
 // signalLoad is what telemetrygen sends of each signal, one worker at a time.
 type signalLoad struct{ traces, childSpans, metrics, logs int }

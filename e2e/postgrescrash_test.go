@@ -115,20 +115,7 @@ exporters:
       max_elapsed_time: 0
 service:
   extensions: [health_check, file_storage]
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-    traces:
-      receivers: [otlp]
-      exporters: [postgres]
-    metrics:
-      receivers: [otlp]
-      exporters: [postgres]
-    logs:
-      receivers: [otlp]
-      exporters: [postgres]
-`, health, storage, otlp)
+%s`, health, storage, otlp, allSignalsService)
 	start := func() *e2etest.Collector {
 		c := e2etest.Start(t, config, "POSTGRES_DSN="+dsn)
 		c.WaitHTTP("http://"+health+"/", 30*time.Second)
