@@ -1,14 +1,12 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-github/v66/github"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -98,9 +96,7 @@ func TestCICDViewsEndToEnd(t *testing.T) {
 	col := e2etest.Start(t, fmt.Sprintf(cicdE2EConfig, health, apiURL), "GITHUB_TOKEN=ghp_e2e", "POSTGRES_DSN="+dsn)
 	col.WaitHTTP("http://"+health+"/", 30*time.Second)
 
-	conn, err := pgx.Connect(t.Context(), dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	conn := pgtest.Connect(t, dsn)
 	// 3 attempts, 7 jobs, 12 + 8 + 8 + 8 steps that ran.
 	want := map[string]int64{"cicd_runs": 3, "cicd_jobs": 7, "cicd_steps": 36}
 	count := func(view string) int64 {

@@ -21,6 +21,7 @@ import (
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/fakegithub"
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/grafanasql"
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/journaltest"
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // dashboardsConfig runs both receivers into the postgres exporter: the GitHub
@@ -192,9 +193,7 @@ func populateDashboardDB(t *testing.T) (dsn string, from, to time.Time) {
 		"--otlp-endpoint", otlp, "--otlp-insecure", "--workers", "1").CombinedOutput()
 	require.NoError(t, err, string(out))
 
-	conn, err := pgx.Connect(t.Context(), dsn)
-	require.NoError(t, err)
-	defer func() { _ = conn.Close(context.Background()) }()
+	conn := pgtest.Connect(t, dsn)
 	count := func(query string) int64 {
 		var n int64
 		if err := conn.QueryRow(t.Context(), query).Scan(&n); err != nil {
@@ -231,9 +230,7 @@ func populateDashboardDB(t *testing.T) (dsn string, from, to time.Time) {
 // grafanaReader creates the read-only role of dashboards/README.md and connects as it.
 func grafanaReader(t *testing.T, dsn string) *pgx.Conn {
 	t.Helper()
-	admin, err := pgx.Connect(t.Context(), dsn)
-	require.NoError(t, err)
-	defer func() { _ = admin.Close(context.Background()) }()
+	admin := pgtest.Connect(t, dsn)
 	for _, stmt := range []string{
 		"CREATE ROLE grafana_reader LOGIN",
 		"GRANT USAGE ON SCHEMA otel TO grafana_reader",

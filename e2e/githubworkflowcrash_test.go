@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"os"
@@ -10,12 +9,12 @@ import (
 	"time"
 
 	"github.com/google/go-github/v66/github"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/e2etest"
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/fakegithub"
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // TestGitHubWorkflowToPostgresReemissionAfterCrash reproduces what a kill between an export and
@@ -101,9 +100,7 @@ service:
 		return c
 	}
 
-	conn, err := pgx.Connect(t.Context(), dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	conn := pgtest.Connect(t, dsn)
 	count := func(query string) int64 {
 		var n int64
 		if err := conn.QueryRow(t.Context(), query).Scan(&n); err != nil {

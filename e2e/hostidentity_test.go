@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,12 +9,12 @@ import (
 	"time"
 
 	"github.com/coreos/go-systemd/v22/journal"
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/e2etest"
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/journaltest"
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // What `make run` starts labels the journal's metrics with the name of the host they come
@@ -91,9 +90,7 @@ service:
 		"--otlp-endpoint", otlp, "--otlp-insecure", "--workers", "1", "--rate", "0").CombinedOutput()
 	require.NoError(t, err, string(out))
 
-	conn, err := pgx.Connect(t.Context(), dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	conn := pgtest.Connect(t, dsn)
 	var points int64
 	e2etest.Eventually(t, 60*time.Second, func() bool {
 		err := conn.QueryRow(t.Context(), "SELECT count(*) FROM hostid.metric_points").Scan(&points)

@@ -1,14 +1,12 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"os/exec"
 	"strconv"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -32,9 +30,7 @@ func TestPostgresExporterTelemetrygen(t *testing.T) {
 	load := signalLoad{traces: 300, childSpans: 2, metrics: 500, logs: 400}
 	load.send(t, otlp)
 
-	conn, err := pgx.Connect(t.Context(), dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	conn := pgtest.Connect(t, dsn)
 	count := rowCounter(t, conn, "e2e")
 	want := load.rows()
 	waitRows(t, col, count, want)
@@ -111,16 +107,9 @@ service:
 	second := e2etest.Start(t, config(otlp, health), "POSTGRES_DSN="+dsn)
 	second.WaitHTTP("http://"+health+"/", 30*time.Second)
 
-	conn, err := pgx.Connect(t.Context(), dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
-	count := func() int64 {
-		var n int64
-		if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM otel.spans").Scan(&n); err != nil {
-			return -1
-		}
-		return n
-	}
+	conn := pgtest.Connect(t, dsn)
+	rows := rowCounter(t, conn, "otel")
+	count := func() int64 { return rows("spans") }
 	e2etest.Eventually(t, 60*time.Second, func() bool { return count() >= 2*traces },
 		"queued spans did not arrive; first collector:\n%s\nsecond collector:\n%s", first.Output(), second.Output())
 	require.NoError(t, second.Stop(10*time.Second))

@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/e2etest"
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // crashMetrics builds request r of a load: perRequest gauge points of 10 series and one
@@ -138,16 +139,9 @@ service:
 		"metric_histogram_points": requests, "logs": requests * perRequest,
 	}
 
-	conn, err := pgx.Connect(t.Context(), dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
-	count := func(table string) int64 {
-		var n int64
-		if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM "+pgx.Identifier{"crash", table}.Sanitize()).Scan(&n); err != nil {
-			return 0 // not migrated yet
-		}
-		return n
-	}
+	conn := pgtest.Connect(t, dsn)
+	rows := rowCounter(t, conn, "crash")
+	count := func(table string) int64 { return max(rows(table), 0) } // 0 until migrated
 	stored := func() (total int64, done bool) {
 		done = true
 		for table, n := range want {

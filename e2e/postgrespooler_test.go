@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -39,17 +38,13 @@ func TestPostgresExporterBehindTransactionPooler(t *testing.T) {
 	load := signalLoad{traces: 300, childSpans: 2, metrics: 500, logs: 400}
 	load.send(t, otlp)
 
-	conn, err := pgx.Connect(t.Context(), direct)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	conn := pgtest.Connect(t, direct)
 	count := rowCounter(t, conn, "otel")
 	want := load.rows()
 	waitRows(t, col, count, want)
 
 	// pgbouncer's console lists its clients: the collector is the only one, with its one pool.
-	admin, err := pgx.Connect(t.Context(), bouncer.DSN("pgbouncer")+"&default_query_exec_mode=simple_protocol")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = admin.Close(context.Background()) })
+	admin := pgtest.Connect(t, bouncer.DSN("pgbouncer")+"&default_query_exec_mode=simple_protocol")
 	rows, err := admin.Query(t.Context(), "SHOW CLIENTS")
 	require.NoError(t, err)
 	list, err := pgx.CollectRows(rows, pgx.RowToMap)

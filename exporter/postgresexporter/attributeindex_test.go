@@ -6,6 +6,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // indexesPresent returns which of the attribute indexes exist in schema otel.
@@ -23,7 +25,7 @@ func indexesPresent(t *testing.T, conn *pgx.Conn) []bool {
 // index scans, then switches it off again.
 func TestAttributeFiltersUseIndex(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	off := itConfig(dsn)
 	off.AttributeIndex = false
 	e := startExporter(t, off)

@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/exporter/postgresexporter/internal/metadata"
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // The integration benchmarks write pushes of 8000 rows (the size the default batching forms)
@@ -185,7 +186,7 @@ func benchIntegration(b *testing.B, cfg *Config, unit, table string, push func(e
 	// The same rows, dumped by the server to a file in the cluster's directory in COPY's binary
 	// format (no text parsing: the fastest way into PostgreSQL), then loaded with a server-side COPY
 	// into a plain table with the same columns and indexes, the unique key included.
-	conn := connect(b, dsn)
+	conn := pgtest.Connect(b, dsn)
 	ctx := b.Context()
 	src := pgx.Identifier{"otel", table}.Sanitize()
 	mustExec(b, conn, "CREATE TABLE raw_copy (LIKE "+src+" INCLUDING ALL)")

@@ -196,7 +196,7 @@ func TestCICDViews(t *testing.T) {
 	e := startExporter(t, itConfig(dsn))
 	base := itTime.Add(-3 * time.Hour)
 	require.NoError(t, e.pushTraces(t.Context(), ciTraces(t, base)))
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	at := func(d time.Duration) time.Time { return base.Add(d) }
 
 	t.Run("runs", func(t *testing.T) {
@@ -326,7 +326,7 @@ func TestCICDViewsUseIndexes(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
 	e := startExporter(t, itConfig(dsn))
 	require.NoError(t, e.pushTraces(t.Context(), ciTraces(t, itTime.Add(-3*time.Hour))))
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	fillCIHistory(t, conn)
 
 	filter := " WHERE start_time >= now() - interval '1 day' AND start_time < now()"
@@ -404,7 +404,7 @@ func BenchmarkCICDViews(b *testing.B) {
 	require.NoError(b, e.start(context.Background(), componenttest.NewNopHost()))
 	b.Cleanup(func() { assert.NoError(b, e.shutdown(context.Background())) })
 	require.NoError(b, e.pushTraces(context.Background(), ciTraces(b, itTime.Add(-3*time.Hour))))
-	conn := connect(b, dsn)
+	conn := pgtest.Connect(b, dsn)
 	fillCIHistory(b, conn)
 
 	filter := " WHERE start_time >= now() - interval '1 day' AND start_time < now()"

@@ -14,6 +14,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // planNode is the part of EXPLAIN (FORMAT JSON) the tests look at.
@@ -109,7 +111,7 @@ func TestGrafanaQueriesUseIndexes(t *testing.T) {
 	}
 	require.NoError(t, et.pushTraces(t.Context(), td))
 
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	_, err := conn.Exec(t.Context(), "ANALYZE")
 	require.NoError(t, err)
 

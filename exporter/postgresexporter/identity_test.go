@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // identityTables are the fact tables with their key, as the unique indexes of 0008 hold them.
@@ -66,7 +68,7 @@ func pushAll(t *testing.T, e *pgExporter) {
 func TestWritesIdempotentByIdentity(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
 	e := startExporter(t, itConfig(dsn))
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	pushAll(t, e)
 	pushAll(t, e)
 	assertEachKeyOnce(t, conn, "otel", itRowCounts)
@@ -111,7 +113,7 @@ func TestLogRecordsDifferingOnlyInContentAreKept(t *testing.T) {
 	}
 	require.NoError(t, e.pushLogs(t.Context(), ld))
 	require.NoError(t, e.pushLogs(t.Context(), ld))
-	assert.Equal(t, int64(5), countRows(t, connect(t, dsn), "otel", tableLogs))
+	assert.Equal(t, int64(5), countRows(t, pgtest.Connect(t, dsn), "otel", tableLogs))
 }
 
 // TestCommitInDoubt loses the answer of a COMMIT, once after the server applied it and once after
@@ -147,7 +149,7 @@ func TestCommitInDoubt(t *testing.T) {
 
 			e.commit = real
 			require.NoError(t, e.pushTraces(t.Context(), itTraces()), "the retry")
-			conn := connect(t, dsn)
+			conn := pgtest.Connect(t, dsn)
 			assert.Equal(t, int64(2), countRows(t, conn, "otel", "spans"), "exactly once")
 		})
 	}
@@ -172,5 +174,5 @@ func TestTransactionPoolerIdempotentWrites(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	assertEachKeyOnce(t, connect(t, direct), "otel", map[string]int64{tableSpans: 200, tablePoints: 200, tableLogs: 200})
+	assertEachKeyOnce(t, pgtest.Connect(t, direct), "otel", map[string]int64{tableSpans: 200, tablePoints: 200, tableLogs: 200})
 }

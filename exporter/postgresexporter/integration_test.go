@@ -22,6 +22,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/exporter/postgresexporter/internal/metadata"
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // itTime is inside the partitions the exporter creates around now, on a whole microsecond.
@@ -41,14 +42,6 @@ func startExporter(t *testing.T, cfg *Config) *pgExporter {
 	require.NoError(t, e.start(t.Context(), componenttest.NewNopHost()))
 	t.Cleanup(func() { assert.NoError(t, e.shutdown(context.Background())) })
 	return e
-}
-
-func connect(t testing.TB, dsn string) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close(context.Background()) })
-	return conn
 }
 
 func countRows(t testing.TB, conn *pgx.Conn, schema, table string) int64 {
@@ -203,7 +196,7 @@ func TestRoundTripMetrics(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
 	e := startExporter(t, itConfig(dsn))
 	require.NoError(t, e.pushMetrics(t.Context(), itMetrics()))
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	ctx := t.Context()
 
 	for table, want := range map[string]int64{
@@ -304,7 +297,7 @@ func TestRoundTripTraces(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
 	e := startExporter(t, itConfig(dsn))
 	require.NoError(t, e.pushTraces(t.Context(), itTraces()))
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 
 	type spanOut struct {
 		TraceID, SpanID   string
@@ -372,7 +365,7 @@ func TestRoundTripLogs(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
 	e := startExporter(t, itConfig(dsn))
 	require.NoError(t, e.pushLogs(t.Context(), itLogs()))
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 
 	type logOut struct {
 		Time         time.Time
@@ -419,7 +412,7 @@ func TestDimensionsDeduplicated(t *testing.T) {
 	other := startExporter(t, cfg)
 	require.NoError(t, other.pushMetrics(t.Context(), itMetrics()))
 
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	assert.Equal(t, int64(1), countRows(t, conn, "otel", "resources"))
 	assert.Equal(t, int64(1), countRows(t, conn, "otel", "scopes"))
 	assert.Equal(t, int64(7), countRows(t, conn, "otel", "metric_series"))
@@ -443,7 +436,7 @@ func TestConcurrentWritersSameSeries(t *testing.T) {
 	for _, err := range errs {
 		require.NoError(t, err)
 	}
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	assert.Equal(t, int64(7), countRows(t, conn, "otel", "metric_series"))
 	assert.Equal(t, int64(4), countRows(t, conn, "otel", "metric_points"), "the same points, stored once")
 }
@@ -454,7 +447,7 @@ func TestQuotedSchema(t *testing.T) {
 	cfg.Schema = "Telemetry_2"
 	e := startExporter(t, cfg)
 	require.NoError(t, e.pushTraces(t.Context(), itTraces()))
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	assert.Equal(t, int64(2), countRows(t, conn, "Telemetry_2", "spans"))
 	var n int64
 	require.NoError(t, conn.QueryRow(t.Context(), `SELECT count(*) FROM "Telemetry_2".v_trace_spans`).Scan(&n))
@@ -465,7 +458,7 @@ func TestSchemaDroppedIsRecreated(t *testing.T) {
 	dsn := cluster.NewDatabase(t)
 	e := startExporter(t, itConfig(dsn))
 	require.NoError(t, e.pushLogs(t.Context(), itLogs()))
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	_, err := conn.Exec(t.Context(), "DROP SCHEMA otel CASCADE")
 	require.NoError(t, err)
 
@@ -526,7 +519,7 @@ func TestMigrationsTwiceAndConcurrently(t *testing.T) {
 	assert.Zero(t, res.Created)
 	require.NoError(t, checkMigrated(t.Context(), pools[0], "otel", migrations))
 
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	rows, err := conn.Query(t.Context(), "SELECT version FROM otel.schema_migrations ORDER BY version")
 	require.NoError(t, err)
 	versions, err := pgx.CollectRows(rows, pgx.RowTo[int32])
@@ -563,7 +556,7 @@ func TestJSONColumnsAreValidJSONB(t *testing.T) {
 	sp.Attributes().PutEmptySlice("list").AppendEmpty().SetEmptyMap().PutBool("b", true)
 	require.NoError(t, e.pushTraces(t.Context(), td))
 
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	var raw []byte
 	require.NoError(t, conn.QueryRow(t.Context(), `SELECT attributes FROM otel.spans WHERE span_id = '0102030405060708'`).Scan(&raw))
 	var attrs map[string]any

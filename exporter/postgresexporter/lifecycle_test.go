@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/exporter/postgresexporter/internal/metadata"
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // statusHost records the component status events the exporter reports.
@@ -63,7 +64,7 @@ func TestStartWhileDatabaseDown(t *testing.T) {
 			t.Fatal("no StatusOK after the database came back")
 		}
 	}
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	assert.Equal(t, int64(2), countRows(t, conn, "otel", "logs"))
 }
 

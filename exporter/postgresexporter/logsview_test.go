@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/grafanasql"
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // logsPanelQuery returns the query of the Logs panel of the shipped hosts dashboard.
@@ -33,7 +34,7 @@ func logsPanelQuery(t *testing.T) string {
 // readOnlyConn connects to dsn as a role that may only read the schema, as Grafana does.
 func readOnlyConn(t *testing.T, dsn string) *pgx.Conn {
 	t.Helper()
-	admin := connect(t, dsn)
+	admin := pgtest.Connect(t, dsn)
 	for _, stmt := range []string{
 		`DO $$ BEGIN CREATE ROLE grafana_logs LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$`,
 		"GRANT USAGE ON SCHEMA otel TO grafana_logs",

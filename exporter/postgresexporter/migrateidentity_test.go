@@ -7,6 +7,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // identityMigration is the version of sql/0008_identity_keys.sql.
@@ -41,7 +43,7 @@ func TestIdentityMigrationKeepsOneOfStoredDuplicates(t *testing.T) {
 		start = `CASE WHEN g % 4 < 2 THEN NULL ELSE '2000-01-01'::timestamptz END`
 		key   = `(g % 4)`
 	)
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	for _, q := range []string{
 		`INSERT INTO otel.metric_points (series_id, time, start_time, value, flags)
 			SELECT ` + key + `, ` + times + `, ` + start + `, g, 0 FROM generate_series(1, 12) g`,

@@ -21,6 +21,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/exporter/postgresexporter/internal/metadatatest"
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // numberedTraces returns n spans whose span ids encode first..first+n-1, named name.
@@ -96,7 +97,7 @@ func TestOutageLosesNothingDuplicatesNothing(t *testing.T) {
 		}
 		return n
 	}
-	before := connect(t, dsn)
+	before := pgtest.Connect(t, dsn)
 	send(0, requests/3)
 	// The stream is flowing (the exporter holds live connections) when the server goes down.
 	require.Eventually(t, func() bool { return countSpans(before) > 0 }, time.Minute, 5*time.Millisecond)
@@ -106,7 +107,7 @@ func TestOutageLosesNothingDuplicatesNothing(t *testing.T) {
 	send(2*requests/3, requests)
 
 	total := int64(requests * perRequest)
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	require.Eventually(t, func() bool { return countSpans(conn) >= total }, time.Minute, 20*time.Millisecond)
 	require.NoError(t, exp.Shutdown(context.Background()))
 
@@ -131,7 +132,7 @@ func TestPermanentErrorDropsOnlyThatRequest(t *testing.T) {
 	// Migrate first, then add the constraint.
 	e := startExporter(t, itConfig(dsn))
 	require.NoError(t, e.ensureReady(t.Context()))
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	_, err := conn.Exec(t.Context(), `ALTER TABLE otel.spans ADD CONSTRAINT no_poison CHECK (span_name <> 'poison')`)
 	require.NoError(t, err)
 

@@ -7,6 +7,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 func TestPartitionDay(t *testing.T) {
@@ -49,7 +51,7 @@ func TestRetention(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, len(hotTables)*(1+partitionsBehind+partitionsAhead), res.Created)
 
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	insert := func(at time.Time) {
 		_, err := conn.Exec(t.Context(), `INSERT INTO otel.logs (time, trace_id, span_id, flags, severity_number,
 			severity_text, service_name, attributes, event_name, resource_id, scope_id, record_hash)

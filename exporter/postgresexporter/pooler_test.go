@@ -89,7 +89,7 @@ func TestTransactionPoolerAllSignals(t *testing.T) {
 		wg.Wait()
 		sent += requests
 	}
-	conn := connect(t, direct)
+	conn := pgtest.Connect(t, direct)
 	count := func(table string) int64 {
 		var n int64
 		if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM "+pgx.Identifier{"otel", table}.Sanitize()).Scan(&n); err != nil {
@@ -109,7 +109,7 @@ func TestTransactionPoolerAllSignals(t *testing.T) {
 	require.NoError(t, b.Start())
 	send(20)
 
-	conn = connect(t, direct)
+	conn = pgtest.Connect(t, direct)
 	total := int64(sent * perRequest)
 	require.Eventually(t, func() bool {
 		return count("metric_points") >= total && count("spans") >= total && count("logs") >= total
@@ -159,7 +159,7 @@ func TestTransactionPoolerNeedsNoRetry(t *testing.T) {
 	for _, c := range []component.Component{m, tr, l} {
 		require.NoError(t, c.Shutdown(context.Background()), "shutdown drains the queues")
 	}
-	conn := connect(t, direct)
+	conn := pgtest.Connect(t, direct)
 	for _, table := range []string{"metric_points", "spans", "logs"} {
 		assert.Equal(t, int64(requests*perRequest), countRows(t, conn, "otel", table), table)
 	}

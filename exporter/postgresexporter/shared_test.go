@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 
 	"github.com/otelcol-diagnostics/otelcol-diagnostics/exporter/postgresexporter/internal/metadata"
+	"github.com/otelcol-diagnostics/otelcol-diagnostics/internal/pgtest"
 )
 
 // threePipelines creates the metrics, traces and logs exporters of one config through one factory,
@@ -65,7 +66,7 @@ func TestThreePipelinesShareOnePool(t *testing.T) {
 		require.NoError(t, c.Start(t.Context(), host))
 	}
 
-	admin := connect(t, cluster.DSN("postgres"))
+	admin := pgtest.Connect(t, cluster.DSN("postgres"))
 	db := dsnDatabase(t, dsn)
 	exporterConns := func() int {
 		var n int
@@ -106,7 +107,7 @@ func TestThreePipelinesShareOnePool(t *testing.T) {
 	})
 	senders.Wait()
 
-	conn := connect(t, dsn)
+	conn := pgtest.Connect(t, dsn)
 	landed := func(table string) int64 {
 		var n int64
 		if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM "+pgx.Identifier{"otel", table}.Sanitize()).Scan(&n); err != nil {
