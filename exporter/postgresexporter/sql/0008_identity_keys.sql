@@ -26,41 +26,26 @@ DELETE FROM spans WHERE (tableoid, ctid) IN (
 CREATE UNIQUE INDEX spans_identity_idx ON spans (trace_id, span_id, start_time);
 DROP INDEX spans_trace_id_idx;
 
-DELETE FROM metric_points WHERE (tableoid, ctid) IN (
-    SELECT tableoid, ctid FROM (
-        SELECT tableoid, ctid, row_number() OVER (
-            PARTITION BY series_id, time, start_time ORDER BY tableoid, ctid) AS n
-        FROM metric_points) AS d
-    WHERE n > 1);
-CREATE UNIQUE INDEX metric_points_identity_idx ON metric_points (series_id, time, start_time) NULLS NOT DISTINCT;
-DROP INDEX metric_points_series_time_idx;
-
-DELETE FROM metric_histogram_points WHERE (tableoid, ctid) IN (
-    SELECT tableoid, ctid FROM (
-        SELECT tableoid, ctid, row_number() OVER (
-            PARTITION BY series_id, time, start_time ORDER BY tableoid, ctid) AS n
-        FROM metric_histogram_points) AS d
-    WHERE n > 1);
-CREATE UNIQUE INDEX metric_histogram_points_identity_idx ON metric_histogram_points (series_id, time, start_time) NULLS NOT DISTINCT;
-DROP INDEX metric_histogram_points_series_time_idx;
-
-DELETE FROM metric_exp_histogram_points WHERE (tableoid, ctid) IN (
-    SELECT tableoid, ctid FROM (
-        SELECT tableoid, ctid, row_number() OVER (
-            PARTITION BY series_id, time, start_time ORDER BY tableoid, ctid) AS n
-        FROM metric_exp_histogram_points) AS d
-    WHERE n > 1);
-CREATE UNIQUE INDEX metric_exp_histogram_points_identity_idx ON metric_exp_histogram_points (series_id, time, start_time) NULLS NOT DISTINCT;
-DROP INDEX metric_exp_histogram_points_series_time_idx;
-
-DELETE FROM metric_summary_points WHERE (tableoid, ctid) IN (
-    SELECT tableoid, ctid FROM (
-        SELECT tableoid, ctid, row_number() OVER (
-            PARTITION BY series_id, time, start_time ORDER BY tableoid, ctid) AS n
-        FROM metric_summary_points) AS d
-    WHERE n > 1);
-CREATE UNIQUE INDEX metric_summary_points_identity_idx ON metric_summary_points (series_id, time, start_time) NULLS NOT DISTINCT;
-DROP INDEX metric_summary_points_series_time_idx;
+-- The four point tables share one key and one index name scheme.
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['metric_points', 'metric_histogram_points',
+                             'metric_exp_histogram_points', 'metric_summary_points'] LOOP
+        EXECUTE format($q$
+            DELETE FROM %1$I WHERE (tableoid, ctid) IN (
+                SELECT tableoid, ctid FROM (
+                    SELECT tableoid, ctid, row_number() OVER (
+                        PARTITION BY series_id, time, start_time ORDER BY tableoid, ctid) AS n
+                    FROM %1$I) AS d
+                WHERE n > 1)$q$, t);
+        EXECUTE format('CREATE UNIQUE INDEX %I ON %I (series_id, time, start_time) NULLS NOT DISTINCT',
+            t || '_identity_idx', t);
+        EXECUTE format('DROP INDEX %I', t || '_series_time_idx');
+    END LOOP;
+END
+$$;
 
 ALTER TABLE logs ADD COLUMN record_hash bigint;
 UPDATE logs SET record_hash = hashtextextended(concat_ws(E'\x1f',
