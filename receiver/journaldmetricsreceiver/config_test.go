@@ -143,11 +143,7 @@ func validConfig() *Config {
 }
 
 func TestValidate(t *testing.T) {
-	tests := []struct {
-		name   string
-		modify func(*Config)
-		want   []string // each must appear in the error; none means valid
-	}{
+	tests := []validateCase{
 		{name: "valid", modify: func(*Config) {}},
 		{name: "journalctl reader", modify: func(c *Config) { c.Reader = readerJournalctl; c.StartAt = startAtBeginning }},
 		{name: "no rules with entries_metric", modify: func(c *Config) { c.Metrics = nil }},
@@ -357,6 +353,18 @@ func TestValidate(t *testing.T) {
 			want: []string{"reader:", "collection_interval:", "metrics[0].type:", "metrics[1].match.regex.MESSAGE:"},
 		},
 	}
+	runValidateCases(t, tests)
+}
+
+// validateCase changes a valid config and names what Validate's error must say.
+type validateCase struct {
+	name   string
+	modify func(*Config)
+	want   []string // each must appear in the error; none means valid
+}
+
+func runValidateCases(t *testing.T, tests []validateCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := validConfig()

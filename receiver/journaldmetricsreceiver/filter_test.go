@@ -71,11 +71,7 @@ func TestPriorityConfig(t *testing.T) {
 }
 
 func TestValidateFilter(t *testing.T) {
-	tests := []struct {
-		name   string
-		modify func(*Config)
-		want   []string
-	}{
+	tests := []validateCase{
 		{name: "valid", modify: func(c *Config) {
 			c.Units, c.Identifiers, c.Priority, c.Boot = []string{"a.service", "b.timer"}, []string{"app"}, "warning", "current"
 		}},
@@ -103,21 +99,7 @@ func TestValidateFilter(t *testing.T) {
 			want: []string{"matches: " + errNoEntryCanMatch.Error()},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := validConfig()
-			tt.modify(cfg)
-			err := cfg.Validate()
-			if len(tt.want) == 0 {
-				assert.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			for _, w := range tt.want {
-				assert.Contains(t, err.Error(), w)
-			}
-		})
-	}
+	runValidateCases(t, tests)
 }
 
 func currentBootID(t *testing.T) string {
