@@ -4,7 +4,8 @@
 # same indexes (e2e BenchmarkPostgresEndToEnd): 100,000 two-span traces with
 # attribute_index on (the default) and off, and 500,000 int sum points over 1000
 # series, sent by otlpload (whole OTLP/HTTP requests, 4 in flight, each retried
-# until accepted) and timed until the database holds every row. Each round is
+# until accepted) and timed until the exporter has committed every item (the
+# collector's own count; the table's count then checks all landed). Each round is
 # one run; medians of the rounds are printed last, with the CPU seconds the
 # client, the collector (its whole life) and the PostgreSQL server spent end to end, and the
 # server on the raw COPY.
