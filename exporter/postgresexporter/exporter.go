@@ -225,11 +225,14 @@ func (e *pgExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 	return e.write(ctx, logsToRows(ld), "logs")
 }
 
-// write stores one request's rows in one transaction: the dimension rows not known yet through
-// temporary tables and INSERT ... ON CONFLICT DO NOTHING (several collectors may write the same
-// series), then the fact rows not stored yet (see copyFact). Every fact table has a unique key
-// of the row's identity, so a request written again (a retry after a COMMIT whose answer was
-// lost, a queue that re-dispatches after a crash, a receiver that re-emits) adds no row twice.
+// write stores one request's rows. The dimension rows not known yet go first, in a transaction
+// of their own, through temporary tables and INSERT ... ON CONFLICT DO NOTHING (several writers
+// and collectors may write the same series). Committed before the facts, a new resource or series
+// is visible to the other writers at once: in the facts' transaction, its uncommitted row would
+// make every other writer inserting it wait for that whole COPY. The fact rows not stored yet
+// follow in one transaction (see copyFact). Every fact table has a unique key of the row's
+// identity, so a request written again (a retry after a COMMIT whose answer was lost, a queue
+// that re-dispatches after a crash, a receiver that re-emits) adds no row twice.
 func (e *pgExporter) write(ctx context.Context, rs *rowSet, signal string) error {
 	if e.pool == nil {
 		return errNotStarted
@@ -238,59 +241,78 @@ func (e *pgExporter) write(ctx context.Context, rs *rowSet, signal string) error
 		return err
 	}
 	todo := e.known.newDimensions(rs)
-	dims, facts := todo.dimensions(), todo.facts()
-	written := make([]int64, 0, len(dims)+len(facts))
-	tx, err := e.pool.Begin(ctx)
-	if err == nil {
-		err = e.writeTx(ctx, tx, dims, facts, &written)
+	if dims := todo.dimensions(); len(dims) > 0 {
+		written, err := e.writeTables(ctx, dims, e.insertNew, commitTx)
 		if err != nil {
-			_ = tx.Rollback(context.WithoutCancel(ctx))
-		} else if err = e.commit(ctx, tx); err != nil {
-			err = fmt.Errorf("commit: %w", err)
+			return e.failed(ctx, err, signal)
 		}
+		e.known.remember(todo)
+		e.countRows(ctx, dims, written, false)
 	}
-	if err != nil {
-		if isSchemaMissing(err) {
-			// Dropped by hand or a restored database: migrate again before the retry.
-			e.ready.Store(false)
-			e.known.forget()
+	if facts := todo.facts(); len(facts) > 0 {
+		written, err := e.writeTables(ctx, facts, e.copyFact, e.commit)
+		if err != nil {
+			return e.failed(ctx, err, signal)
 		}
-		err = classify(err)
-		if consumererror.IsPermanent(err) {
-			e.telemetry.ExporterPostgresPermanentErrors.Add(context.WithoutCancel(ctx), 1,
-				metric.WithAttributes(attribute.String("signal", signal)))
-		}
-		return err
-	}
-	e.known.remember(todo)
-	tctx := context.WithoutCancel(ctx)
-	for i, t := range append(dims, facts...) {
-		if written[i] > 0 {
-			e.telemetry.ExporterPostgresRowsWritten.Add(tctx, written[i], metric.WithAttributes(attribute.String("table", t.Table)))
-		}
-		if i >= len(dims) && int64(t.Rows) > written[i] {
-			e.telemetry.ExporterPostgresRowsSkipped.Add(tctx, int64(t.Rows)-written[i], metric.WithAttributes(attribute.String("table", t.Table)))
-		}
+		e.countRows(ctx, facts, written, true)
 	}
 	return nil
 }
 
-func (e *pgExporter) writeTx(ctx context.Context, tx pgx.Tx, dims, facts []copyTable, written *[]int64) error {
-	for _, t := range dims {
-		n, err := e.insertNew(ctx, tx, t)
-		if err != nil {
-			return err
-		}
-		*written = append(*written, n)
+func commitTx(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) }
+
+// writeTables writes each of tables with writeOne in one transaction and returns the rows each
+// wrote.
+func (e *pgExporter) writeTables(ctx context.Context, tables []copyTable,
+	writeOne func(context.Context, pgx.Tx, copyTable) (int64, error), commit func(context.Context, pgx.Tx) error,
+) ([]int64, error) {
+	tx, err := e.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
 	}
-	for _, t := range facts {
-		n, err := e.copyFact(ctx, tx, t)
+	written := make([]int64, 0, len(tables))
+	for _, t := range tables {
+		n, err := writeOne(ctx, tx, t)
 		if err != nil {
-			return err
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+			return nil, err
 		}
-		*written = append(*written, n)
+		written = append(written, n)
 	}
-	return nil
+	if err := commit(ctx, tx); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return written, nil
+}
+
+// failed classifies the error of a write, for exporterhelper to retry it or drop the request.
+func (e *pgExporter) failed(ctx context.Context, err error, signal string) error {
+	if isSchemaMissing(err) {
+		// Dropped by hand or a restored database: migrate again before the retry.
+		e.ready.Store(false)
+		e.known.forget()
+	}
+	err = classify(err)
+	if consumererror.IsPermanent(err) {
+		e.telemetry.ExporterPostgresPermanentErrors.Add(context.WithoutCancel(ctx), 1,
+			metric.WithAttributes(attribute.String("signal", signal)))
+	}
+	return err
+}
+
+// countRows records the rows a committed transaction wrote into each table and, for fact
+// tables, the rows it skipped as stored already.
+func (e *pgExporter) countRows(ctx context.Context, tables []copyTable, written []int64, facts bool) {
+	tctx := context.WithoutCancel(ctx)
+	for i, t := range tables {
+		table := metric.WithAttributes(attribute.String("table", t.Table))
+		if written[i] > 0 {
+			e.telemetry.ExporterPostgresRowsWritten.Add(tctx, written[i], table)
+		}
+		if facts && int64(t.Rows) > written[i] {
+			e.telemetry.ExporterPostgresRowsSkipped.Add(tctx, int64(t.Rows)-written[i], table)
+		}
+	}
 }
 
 // rewinder is a COPY source that can be read again.
