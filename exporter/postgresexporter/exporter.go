@@ -46,7 +46,7 @@ type pgExporter struct {
 
 	migrations []migration
 	known      *knownIDs
-	// commit commits a write's transaction; tests replace it to lose the answer of a COMMIT.
+	// commit commits a write's facts transaction; tests replace it to lose the answer of a COMMIT.
 	commit func(context.Context, pgx.Tx) error
 
 	// Set by Start.
