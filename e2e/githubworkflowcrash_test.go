@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -53,8 +52,7 @@ func TestGitHubWorkflowToPostgresReemissionAfterCrash(t *testing.T) {
 	dsn := sharedDatabase(t)
 	receiverState, queue := t.TempDir(), t.TempDir()
 	health := e2etest.FreeAddr(t)
-	telemetryHost, telemetryPort, err := net.SplitHostPort(e2etest.FreeAddr(t))
-	require.NoError(t, err)
+	telemetry := e2etest.FreeAddr(t)
 	config := fmt.Sprintf(`
 extensions:
   health_check:
@@ -82,18 +80,12 @@ exporters:
 service:
   extensions: [health_check, file_storage/github, file_storage/queue]
   telemetry:
-    metrics:
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: %s
-                port: %s
+%s
   pipelines:
     traces:
       receivers: [githubworkflow]
       exporters: [postgres]
-`, health, receiverState, queue, apiURL, repo, telemetryHost, telemetryPort)
+`, health, receiverState, queue, apiURL, repo, telemetryMetrics(t, telemetry, ""))
 	start := func() *e2etest.Collector {
 		c := e2etest.Start(t, config, "GITHUB_TOKEN=ghp_e2e", "POSTGRES_DSN="+dsn)
 		c.WaitHTTP("http://"+health+"/", 30*time.Second)
@@ -128,7 +120,7 @@ service:
 	require.NoError(t, os.RemoveAll(receiverState))
 	require.NoError(t, os.MkdirAll(receiverState, 0o700))
 	col = start()
-	metrics := "http://" + net.JoinHostPort(telemetryHost, telemetryPort) + "/metrics"
+	metrics := "http://" + telemetry + "/metrics"
 	e2etest.Eventually(t, 60*time.Second, func() bool {
 		skipped, _ := sample(scrape(t, metrics), "otelcol_exporter_postgres_rows_skipped_total", "table", "spans")
 		return int64(skipped) >= spans

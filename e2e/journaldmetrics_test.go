@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,8 +23,6 @@ import (
 // field) from the live journal, keeping its cursor in file_storage.
 func journaldConfig(t *testing.T, runID, storageDir, health, metrics, telemetry string) string {
 	t.Helper()
-	host, port, err := net.SplitHostPort(telemetry)
-	require.NoError(t, err)
 	return fmt.Sprintf(`
 extensions:
   health_check:
@@ -41,7 +38,7 @@ receivers:
     collection_interval: 200ms
     entries_metric: false
     matches:
-      - {%[7]s: %[1]s}
+      - {%[6]s: %[1]s}
     metrics:
       - name: e2e.orders
         description: Orders by outcome
@@ -71,18 +68,12 @@ exporters:
 service:
   extensions: [health_check, file_storage]
   telemetry:
-    metrics:
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: %[5]s
-                port: %[6]s
+%[5]s
   pipelines:
     metrics:
       receivers: [journaldmetrics]
       exporters: [prometheus]
-`, runID, storageDir, metrics, health, host, port, journaltest.RunField)
+`, runID, storageDir, metrics, health, telemetryMetrics(t, telemetry, ""), journaltest.RunField)
 }
 
 // scrape fetches and parses a Prometheus text exposition.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -95,8 +94,6 @@ func benchEndToEnd(b *testing.B, cluster *pgtest.Cluster, load pgLoad) {
 	for b.Loop() {
 		dsn := cluster.NewDatabase(b)
 		otlp, health, telemetry := e2etest.FreeAddr(b), e2etest.FreeAddr(b), e2etest.FreeAddr(b)
-		host, port, err := net.SplitHostPort(telemetry)
-		require.NoError(b, err)
 		col := e2etest.Start(b, fmt.Sprintf(`
 extensions:
   health_check:
@@ -113,19 +110,12 @@ exporters:
 service:
   extensions: [health_check]
   telemetry:
-    metrics:
-      level: basic
-      readers:
-        - pull:
-            exporter:
-              prometheus:
-                host: %s
-                port: %s
+%s
   pipelines:
     %s:
       receivers: [otlp]
       exporters: [postgres]
-`, health, otlp, load.config, host, port, load.pipeline), "POSTGRES_DSN="+dsn)
+`, health, otlp, load.config, telemetryMetrics(b, telemetry, "basic"), load.pipeline), "POSTGRES_DSN="+dsn)
 		col.WaitHTTP("http://"+health+"/", 30*time.Second)
 		conn, err := pgx.Connect(b.Context(), dsn)
 		require.NoError(b, err)
