@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 )
 
 // Result counts what a Send achieved.
@@ -130,44 +130,13 @@ func (s *Sender) post(ctx context.Context, client *http.Client, body []byte) (re
 	}
 }
 
-// partialRejected reads rejected_<items> from an Export<Signal>ServiceResponse. The three signals'
-// responses share one layout: field 1 partial_success, whose field 1 is the rejected count.
+// partialRejected reads rejected_<items> from an Export<Signal>ServiceResponse. The three
+// signals' responses share one wire layout (field 1 partial_success, whose field 1 is the
+// rejected count), so the traces response decodes all three.
 func partialRejected(b []byte) int64 {
-	partial := field(b, 1, protowire.BytesType)
-	if partial == nil {
+	resp := ptraceotlp.NewExportResponse()
+	if err := resp.UnmarshalProto(b); err != nil {
 		return 0
 	}
-	v := field(partial, 1, protowire.VarintType)
-	if v == nil {
-		return 0
-	}
-	n, _ := protowire.ConsumeVarint(v)
-	return int64(n) //nolint:gosec // an int64 on the wire
-}
-
-// field returns the last occurrence of field num of type typ in message b (its bytes for
-// BytesType, its encoded varint for VarintType), or nil.
-func field(b []byte, num protowire.Number, typ protowire.Type) []byte {
-	var found []byte
-	for len(b) > 0 {
-		n, t, l := protowire.ConsumeTag(b)
-		if l < 0 {
-			return found
-		}
-		b = b[l:]
-		vl := protowire.ConsumeFieldValue(n, t, b)
-		if vl < 0 {
-			return found
-		}
-		if n == num && t == typ {
-			if typ == protowire.BytesType {
-				v, _ := protowire.ConsumeBytes(b[:vl])
-				found = v
-			} else {
-				found = b[:vl]
-			}
-		}
-		b = b[vl:]
-	}
-	return found
+	return resp.PartialSuccess().RejectedSpans()
 }
